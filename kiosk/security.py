@@ -130,10 +130,28 @@ def apply_security(
                 return SecurityOutcome(result, attempt)
             last_problem = "; ".join(problems)
         except tag_gone as exc:
+            if _still_there(reader, uid, tag_gone):
+                # It answers plain ISO 15693 but not the NXP command: no EAS on this chip.
+                return SecurityOutcome(
+                    SecurityResult.FAILED, attempt, f"tag does not support this command: {exc}"
+                )
             return SecurityOutcome(SecurityResult.TAG_GONE, attempt, str(exc))
         except (OSError, ValueError) as exc:
             last_problem = str(exc)
     return SecurityOutcome(SecurityResult.FAILED, attempts, last_problem)
+
+
+def _still_there(
+    reader: TagSecurityAccess, uid: bytes, tag_gone: tuple[type[BaseException], ...]
+) -> bool:
+    """Whether the tag still answers an addressed Get System Information."""
+    try:
+        reader.system_info(uid)
+    except tag_gone:
+        return False
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _hex(value: int | None) -> str:

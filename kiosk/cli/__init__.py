@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from drivers.errors import DriverUnavailable
 from kiosk import __version__
 from kiosk.cli import codes, demo, emulate, reader, tag
 from kiosk.cli._base import EXIT_BAD_INPUT, KioskArgumentParser, Output
@@ -35,13 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Output(bool(getattr(args, "json", False)), sys.stdout, sys.stderr)
     handler = args.handler
+    words = ("kiosk", args.command, getattr(args, "verb", None), getattr(args, "kind", None))
+    where = " ".join(str(word) for word in words if word)
     try:
         status: int = handler(args, out)
-    except (KioskError, ValueError) as exc:
-        sys.stderr.write(f"kiosk {args.command}: error: {exc}\n")
+    except (KioskError, ValueError, DriverUnavailable, FileNotFoundError, IsADirectoryError) as exc:
+        sys.stderr.write(f"{where}: error: {exc}\n")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        sys.stderr.write(f"kiosk {args.command}: failed: {exc}\n")
+        sys.stderr.write(f"{where}: failed: {exc}\n")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("KIOSK_DEBUG"):
             raise
         sys.stderr.write(
-            f"kiosk {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"{where}: internal error: {type(exc).__name__}: {exc} "
             "(set KIOSK_DEBUG=1 for a traceback)\n"
         )
         return 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from drivers.feig import parse_listen, run_emulator
 from drivers.virtual import AirTiming, VirtualPad, load_tags
-from kiosk.cli._base import Output, UsageError
+from kiosk.cli._base import Output, UsageError, add_json_flag
 
 __all__ = ["register"]
 
@@ -43,6 +43,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="delay answers by the modelled ISO 15693 air time, like a real reader",
     )
+    add_json_flag(feig)
     feig.set_defaults(handler=run_feig)
 
 
