@@ -16,6 +16,8 @@ inherits the built-in a caller would naturally catch, so ``except ValueError`` k
     ├── StateError(RuntimeError)        a state document that cannot be read or written
     ├── LogisticsError(ValueError)      a transit item, bin operation or statistics event that
     │                                   cannot be used (which field or key, what was expected)
+    ├── PayloadError(ValueError)        an MQTT payload that is too big, not CBOR, or not the
+    │                                   shape the contract gives its topic (topic, field, expected)
     └── SessionError(RuntimeError)      an event the patron-session state machine does not accept
                                         in its current state (names the event and the state)
 
@@ -31,6 +33,7 @@ __all__ = [
     "JournalError",
     "KioskError",
     "LogisticsError",
+    "PayloadError",
     "ProfileError",
     "RecordError",
     "SessionError",
@@ -94,3 +97,7 @@ class SessionError(KioskError, RuntimeError):
 
 class LogisticsError(KioskError, ValueError):
     """Transit-bin or statistics input that cannot be used (which field, what was expected)."""
+
+
+class PayloadError(KioskError, ValueError):
+    """An MQTT payload that breaks the contract: names the topic, the field, what was expected."""

@@ -3,7 +3,7 @@
 # run the whole test suite. Extra pytest arguments are passed through.
 set -euo pipefail
 KIOSK_EXTRAS="dev,nfc,printer"
-KIOSK_DEBS="mosquitto openssl"
+KIOSK_DEBS="mosquitto openssl chromium fonts-wqy-microhei"
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 cd "$ROOT"
 echo "== ruff"

@@ -14,6 +14,7 @@ uses ``GS !`` (``custom_size``), which scales Chinese glyphs too; ``ESC !`` woul
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Any
 
@@ -63,6 +64,12 @@ def open_escpos(spec: PrinterSpec) -> EscposDevice:
             spec.target, port=spec.port or 9100, timeout=timeout, **profile
         ),
     }
+    if spec.kind == "file" and not os.path.exists(spec.target):
+        # python-escpos opens the path for writing and would create a plain file (as root, even
+        # under /dev): a printer device that is not there is a fault, not something to create.
+        raise PrinterError(
+            f"cannot open printer {format_printer_spec(spec)!r}: {spec.target} does not exist"
+        )
     if spec.kind == "usb" and not printers.Usb.is_usable():
         raise DriverUnavailable("USB printers need pyusb (python-escpos[usb]); it is not installed")
     try:

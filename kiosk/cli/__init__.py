@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from drivers.errors import DriverUnavailable
 from kiosk import __version__
-from kiosk.cli import codes, demo, emulate, reader, tag
+from kiosk.cli import bench, codes, config, demo, emulate, reader, selftest, tag
 from kiosk.cli._base import EXIT_BAD_INPUT, KioskArgumentParser, Output
 from kiosk.errors import KioskError
 
@@ -26,7 +26,7 @@ def build_parser() -> KioskArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=KioskArgumentParser)
     sub.required = True
-    for module in (tag, codes, reader, emulate, demo):
+    for module in (tag, codes, reader, emulate, demo, config, selftest, bench):
         module.register(sub)
     return parser
 

@@ -1,26 +1,18 @@
-"""Helpers for the command-line tests: run ``kiosk`` in-process or as a real subprocess."""
+"""The ``kiosk`` fixture: call the command in-process and capture what it prints."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_support import Run
+
 from kiosk.cli import main
-
-
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @pytest.fixture
@@ -36,15 +28,3 @@ def kiosk(capsys: pytest.CaptureFixture[str]) -> Any:
         return Run(status, captured.out, captured.err)
 
     return run
-
-
-def kiosk_process(*args: str, timeout: float = 60) -> Run:
-    """Run the installed console entry point as a subprocess (what a technician types)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)

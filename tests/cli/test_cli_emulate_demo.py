@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import kiosk_process
+from cli_support import kiosk_process
 
 from drivers.iso15693 import uid_hex
 from drivers.virtual import VirtualTag, make_uid, save_tags

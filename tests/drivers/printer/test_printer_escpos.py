@@ -84,6 +84,7 @@ def test_english_receipt_bytes_on_dummy() -> None:
 def test_dummy_and_file_printers_cannot_tell_the_paper_status(tmp_path: Path) -> None:
     assert open_receipt_printer("dummy").paper_status() == "unknown"
     target = tmp_path / "lp0"
+    target.touch()  # the device node a printer driver would have made
     printer = open_receipt_printer(f"file:{target}")
     printer.print_receipt(en_receipt())
     assert printer.paper_status() == "unknown"
@@ -176,11 +177,12 @@ def test_absent_printers_fail_to_open_with_one_line_messages(tmp_path: Path) -> 
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    for spec in (f"network:127.0.0.1:{port}?timeout=1", f"file:{tmp_path}/missing/lp0",
+    for spec in (f"network:127.0.0.1:{port}?timeout=1", f"file:{tmp_path}/lp9",
                  "serial:/dev/nonexistent-printer-tty"):
         with pytest.raises(PrinterError, match=r"cannot open printer '") as info:
             open_receipt_printer(spec)
         assert "\n" not in str(info.value)
+    assert not (tmp_path / "lp9").exists()  # an absent device is never created as a file
 
 
 def test_usb_without_pyusb_is_unavailable() -> None:
@@ -202,7 +204,9 @@ def test_supervised_printer_is_reopened_after_a_print_failure(tmp_path: Path) ->
     ready = threading.Semaphore(0)
 
     def open_fn() -> ReceiptPrinter:
-        opened.append(open_receipt_printer(f"file:{tmp_path}/lp{len(opened)}"))
+        device = tmp_path / f"lp{len(opened)}"
+        device.touch()
+        opened.append(open_receipt_printer(f"file:{device}"))
         ready.release()
         return opened[-1]
 

@@ -1,0 +1,85 @@
+"""The link's view of the journal and state documents: awaitable calls on their owner thread.
+
+The journal's SQLite connection (and the TinyDB state file) belong to one thread; the asyncio app
+sends every call through one single-worker executor (see :mod:`kiosk.journal.db`). The link only
+needs a handful of calls, so it sees this small Protocol; :class:`ExecutorStore` is the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
+from kiosk.state import AppliedConfig, StateDocuments
+
+__all__ = ["ExecutorStore", "LinkStore"]
+
+_T = TypeVar("_T")
+
+
+class LinkStore(Protocol):
+    """What the link reads and writes durably (every call runs on the journal's thread)."""
+
+    async def outbox(self, limit: int, after_seq: int) -> list[TxRecord]: ...
+    async def outbox_depth(self) -> int: ...
+    async def ack(self, tx_id: str, reply: Mapping[str, Any]) -> bool: ...
+    async def park(self, tx_id: str, reason: str) -> bool: ...
+    async def seen_command(self, cmd_id: str, expires_ms: int) -> bool: ...
+    async def replace_holds(self, library: str, version: int, rows: Iterable[HoldRow]) -> bool: ...
+    async def applied_config(self) -> AppliedConfig | None: ...
+    async def record_applied_config(
+        self, version: int, body: Mapping[str, Any]
+    ) -> AppliedConfig: ...
+
+
+class ExecutorStore:
+    """:class:`LinkStore` over a journal, its offline data and the state documents.
+
+    ``executor`` must be the single worker that opened ``journal`` (and ``state``).
+    """
+
+    def __init__(
+        self,
+        executor: Executor,
+        journal: Journal,
+        offline: OfflineData,
+        state: StateDocuments,
+    ) -> None:
+        self._executor = executor
+        self._journal = journal
+        self._offline = offline
+        self._state = state
+
+    async def _call(self, fn: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def outbox(self, limit: int, after_seq: int) -> list[TxRecord]:
+        return await self._call(partial(self._journal.outbox, limit, after_seq=after_seq))
+
+    async def outbox_depth(self) -> int:
+        return await self._call(self._journal.outbox_depth)
+
+    async def ack(self, tx_id: str, reply: Mapping[str, Any]) -> bool:
+        return await self._call(partial(self._journal.ack, tx_id, reply))
+
+    async def park(self, tx_id: str, reason: str) -> bool:
+        return await self._call(partial(self._journal.park, tx_id, reason))
+
+    async def seen_command(self, cmd_id: str, expires_ms: int) -> bool:
+        return await self._call(partial(self._offline.seen_command, cmd_id, expires_ms))
+
+    async def replace_holds(self, library: str, version: int, rows: Iterable[HoldRow]) -> bool:
+        rows = list(rows)
+        return await self._call(partial(self._offline.replace_holds, library, version, rows))
+
+    async def applied_config(self) -> AppliedConfig | None:
+        return await self._call(self._state.applied_config)
+
+    async def record_applied_config(
+        self, version: int, body: Mapping[str, Any]
+    ) -> AppliedConfig:
+        return await self._call(partial(self._state.record_applied_config, version, body))

@@ -1,0 +1,63 @@
+"""Fixtures for the web UI tests: the catalogue, a served fake kiosk, one Chromium per worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from web_world import Served
+
+from kiosk.web import Catalog
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium per test worker (session scope)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not installed (scripts/test.sh installs the chromium package)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def served(catalog: Catalog, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """The app on 127.0.0.1:{free port}, wired to a real SessionMachine and a fake I/O loop.
+
+    Tests pass machine options with ``@pytest.mark.parametrize("served", [{...}], indirect=True)``.
+    """
+    options = getattr(request, "param", {})
+    world = Served(catalog, **options)
+    yield world
+    world.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    page.goto(served.url + "?mute=1")
+    page.wait_for_selector("#card-form button.ok")
+    page.wait_for_function("document.body.dataset.version !== undefined")
+    yield page
+    context.close()
