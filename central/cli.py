@@ -1,9 +1,9 @@
 """``kiosk-central``: the reference central service's command line.
 
 ``serve`` runs one central instance against an MQTT broker; every other command works on the
-SQLite database alone (imports, the exception queue, the fleet, holds, kiosks, configs, commands),
-so staff need no broker credentials: what must reach kiosks is published by the next tick of
-whichever instance is serving the same database.
+SQLite database alone (imports, the exception queue, the staff-action audit list, the fleet,
+holds, kiosks, configs, commands), so staff need no broker credentials: what must reach kiosks is
+published by the next tick of whichever instance is serving the same database.
 
 Exit status: 0 success, 1 the operation failed (I/O), 2 bad input (one line on stderr).
 """
@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -149,6 +149,42 @@ def _exceptions_resolve(args: argparse.Namespace, out: Output, central: _Central
         {"id": entry.exception_id, "resolved": True, "staff": entry.staff},
         f"#{entry.exception_id} resolved by {entry.staff}",
     )
+    return 0
+
+
+# ------------------------------------------------------------------ audit
+
+
+def _detail(detail: Mapping[str, object]) -> str:
+    return f" {json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)}" if detail else ""
+
+
+def _audit(args: argparse.Namespace, out: Output, central: _Central) -> int:
+    entries = central.domain.audit(args.kiosk)
+    docs = [
+        {
+            "kiosk": e.kiosk,
+            "seq": e.seq,
+            "tx_id": e.tx_id,
+            "ts": e.ts,
+            "staff": e.staff,
+            "action": e.action,
+            "detail": dict(e.detail),
+            "item": None if e.item is None else e.item.to_wire(),
+            "recorded_ms": e.recorded_ms,
+        }
+        for e in entries
+    ]
+
+    def text() -> str:
+        if not entries:
+            return "no staff actions" + (f" for {args.kiosk}" if args.kiosk else "")
+        return "\n".join(
+            f"{_when(e.ts)} {e.kiosk} #{e.seq} {e.staff} {e.action}{_detail(e.detail)}"
+            for e in entries
+        )
+
+    out.emit({"audit": docs}, text)
     return 0
 
 
@@ -377,6 +413,9 @@ def build_parser() -> KioskArgumentParser:
     resolve.add_argument("--staff", required=True)
 
     _leaf(sub, "fleet", "every kiosk: online, last seen, outbox, seq, held, gaps", _fleet)
+
+    audit = _leaf(sub, "audit", "staff actions the kiosks reported, oldest first", _audit)
+    audit.add_argument("--kiosk", help="only this kiosk's actions")
 
     holds = _group(sub, "holds", "holds (reservations)")
     place = _leaf(holds, "place", "reserve a copy for a patron", _holds_place)

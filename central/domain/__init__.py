@@ -19,7 +19,9 @@ from central.domain.errors import (
 from central.domain.importing import COLUMNS, KINDS
 from central.domain.masking import mask_card, mask_name
 from central.domain.messages import (
+    CIRCULATION_OPS,
     REPLY_KEYS,
+    STAFF_PREFIX,
     Held,
     ItemReply,
     ItemStatus,
@@ -32,6 +34,7 @@ from central.domain.messages import (
     TxItem,
 )
 from central.domain.model import (
+    AuditEntry,
     ConflictKind,
     ExceptionEntry,
     GapRecord,
@@ -50,9 +53,12 @@ from central.domain.rules import Facts, Verdict
 from central.domain.service import CentralDomain, DomainConfig, FleetEntry
 
 __all__ = [
+    "CIRCULATION_OPS",
     "COLUMNS",
     "KINDS",
     "REPLY_KEYS",
+    "STAFF_PREFIX",
+    "AuditEntry",
     "CentralDomain",
     "CentralError",
     "ConflictError",

@@ -11,14 +11,18 @@ correlation data) is the MQTT edge's business, not the domain's.
 from __future__ import annotations
 
 import enum
+import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from central.domain.errors import TransactionError
 from kiosk.circulation.reasons import Message, Reason, message_for
 
 __all__ = [
+    "CIRCULATION_OPS",
     "REPLY_KEYS",
+    "STAFF_PREFIX",
     "Held",
     "ItemReply",
     "ItemStatus",
@@ -33,9 +37,21 @@ __all__ = [
 
 
 class Op(enum.StrEnum):
+    """What a transaction does. ``STAFF`` is a staff action, ``staff:<action>`` on the wire: it
+    takes its kiosk's ``seq`` like the rest but has no circulation effect (it is audited)."""
+
     CHECKOUT = "checkout"
     CHECKIN = "checkin"
     RENEW = "renew"
+    STAFF = "staff"
+
+
+CIRCULATION_OPS = frozenset({Op.CHECKOUT, Op.CHECKIN, Op.RENEW})
+STAFF_PREFIX = "staff:"
+_OPS = {op.value: op for op in Op}
+_STAFF_ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,47}")
+_OP_WORDS = "checkout, checkin, renew or staff:<action>"
+_MAX_DETAIL_DEPTH = 8
 
 
 class Result(enum.StrEnum):
@@ -95,6 +111,48 @@ def _map(data: Mapping[str, object], key: str, path: str) -> Mapping[str, object
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise TransactionError(f"{_where(path, key)}: {type(value).__name__}, expected a map")
     return value
+
+
+def _json_like(value: object, path: str, depth: int = 0) -> None:
+    """Refuse what a JSON column cannot hold (bytes, tags, non-text keys, NaN, deep nesting):
+    a staff action's ``detail`` is stored as JSON for the audit list."""
+    if depth > _MAX_DETAIL_DEPTH:
+        raise TransactionError(f"{path}: nested deeper than {_MAX_DETAIL_DEPTH}, expected less")
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TransactionError(f"{path}: {value!r}, expected a finite number")
+        return
+    if isinstance(value, list | tuple):
+        for index, element in enumerate(value):
+            _json_like(element, f"{path}[{index}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, element in value.items():
+            if not isinstance(key, str):
+                raise TransactionError(f"{path}: key {key!r}, expected text keys")
+            _json_like(element, f"{path}.{key}", depth + 1)
+        return
+    kind = type(value).__name__
+    raise TransactionError(f"{path}: {kind}, expected text, number, bool, list or map")
+
+
+def _op(data: Mapping[str, object]) -> tuple[Op, str | None]:
+    """The wire ``op`` as (:class:`Op`, staff action or None)."""
+    raw = _text(data, "op", "") or ""
+    if raw.startswith(STAFF_PREFIX):
+        action = raw[len(STAFF_PREFIX) :]
+        if not _STAFF_ACTION.fullmatch(action):
+            raise TransactionError(
+                f"op: {raw!r}, expected staff:<action> with 1..48 of a-z 0-9 _ . - "
+                "starting with a letter"
+            )
+        return Op.STAFF, action
+    op = _OPS.get(raw)
+    if op is None or op is Op.STAFF:  # a bare "staff" names no action
+        raise TransactionError(f"op: {raw!r}, expected one of {_OP_WORDS}")
+    return op, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,17 +221,25 @@ class OfflineDecision:
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
-    """One circulation transaction (``evt/tx``): the unit of exactly-once processing."""
+    """One ``evt/tx`` message: the unit of exactly-once, in-order processing.
+
+    A circulation transaction (``checkout``, ``checkin``, ``renew``) always has an ``item``. A
+    staff action (``op`` :attr:`Op.STAFF`, ``staff:<action>`` on the wire) has ``staff`` (who),
+    ``action`` and ``detail`` instead, and usually no item.
+    """
 
     tx_id: str
     seq: int
     kiosk: str
     ts: int
     op: Op
-    item: TxItem
+    item: TxItem | None
     patron: str | None = None
     offline: bool = False
     decision: OfflineDecision | None = None
+    staff: str | None = None
+    action: str | None = None
+    detail: Mapping[str, object] | None = field(default=None, hash=False)
 
     @classmethod
     def from_wire(cls, data: Mapping[str, object], *, kiosk: str | None = None) -> Transaction:
@@ -187,16 +253,16 @@ class Transaction:
         named = _text(data, "kiosk", "", required=kiosk is None)
         if kiosk is not None and named is not None and named != kiosk:
             raise TransactionError(f"kiosk: {named!r} in the payload, but sent by {kiosk!r}")
-        raw_op = _text(data, "op", "") or ""
-        try:
-            op = Op(raw_op)
-        except ValueError:
-            raise TransactionError(f"op: {raw_op!r}, expected one of {', '.join(Op)}") from None
+        op, action = _op(data)
+        staff = op is Op.STAFF
         item = _map(data, "item", "")
-        if item is None:
+        if item is None and not staff:
             raise TransactionError("item: missing, expected a map with pii and owner")
-        patron = _text(data, "patron", "", required=op is not Op.CHECKIN)
+        patron = _text(data, "patron", "", required=op in (Op.CHECKOUT, Op.RENEW))
         decision = _map(data, "decision", "")
+        detail = _map(data, "detail", "")
+        if detail is not None:
+            _json_like(detail, "detail")
         seq = _uint(data, "seq", "") or 0
         if seq < 1:
             raise TransactionError("seq: 0, expected an integer ≥ 1")
@@ -206,11 +272,19 @@ class Transaction:
             kiosk=kiosk if kiosk is not None else (named or ""),
             ts=_uint(data, "ts", "") or 0,
             op=op,
-            item=TxItem.from_wire(item),
+            item=TxItem.from_wire(item) if item is not None else None,
             patron=patron,
             offline=_bool(data, "offline", ""),
             decision=OfflineDecision.from_wire(decision) if decision is not None else None,
+            staff=_text(data, "staff", "", required=staff),
+            action=action,
+            detail=dict(detail) if detail is not None else ({} if staff else None),
         )
+
+    @property
+    def wire_op(self) -> str:
+        """``op`` as the kiosk sent it (``staff:<action>`` for a staff action)."""
+        return f"{STAFF_PREFIX}{self.action}" if self.op is Op.STAFF else str(self.op)
 
     def to_wire(self) -> dict[str, object]:
         wire: dict[str, object] = {
@@ -218,13 +292,18 @@ class Transaction:
             "seq": self.seq,
             "kiosk": self.kiosk,
             "ts": self.ts,
-            "op": str(self.op),
-            "item": self.item.to_wire(),
+            "op": self.wire_op,
             "patron": self.patron,
             "offline": self.offline,
         }
+        if self.item is not None:
+            wire["item"] = self.item.to_wire()
         if self.decision is not None:
             wire["decision"] = self.decision.to_wire()
+        if self.staff is not None:
+            wire["staff"] = self.staff
+        if self.detail is not None:
+            wire["detail"] = dict(self.detail)
         return wire
 
 

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from central.domain.messages import Reply, Transaction
+from central.domain.messages import Reply, Transaction, TxItem
 
 __all__ = [
+    "AuditEntry",
     "ConflictKind",
     "ExceptionEntry",
     "GapRecord",
@@ -261,3 +262,20 @@ class GapRecord:
     first: int
     last: int
     at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A staff action a kiosk journalled (``op`` = ``staff:<action>``): who did what, where and
+    when. It changes no loan or copy; it is kept so staff work at the machines can be reviewed.
+    ``recorded_ms`` is when central processed it; ``ts`` when staff did it."""
+
+    kiosk: str
+    seq: int
+    tx_id: str
+    ts: int
+    staff: str
+    action: str
+    detail: Mapping[str, object] = field(default_factory=dict, hash=False)
+    item: TxItem | None = None
+    recorded_ms: int = 0

@@ -1,5 +1,12 @@
 """Processing circulation transactions: exactly once, in order, with offline replays.
 
+Staff actions
+    A kiosk journals staff actions (``op`` = ``staff:<action>``, with ``staff`` and ``detail``)
+    and sends them like any transaction, each with the next ``seq``. They go through the same
+    exactly-once and ``seq``-order machinery (so they never hold back the transactions after
+    them), change no loan, hold or copy, are recorded in the audit list
+    (:class:`~central.domain.model.AuditEntry`) and are answered ``accepted`` / ``ok``.
+
 Exactly once, in order
     Each ``tx_id`` is processed at most once; a repeat gets the first reply, unchanged, and changes
     nothing. Each kiosk's transactions are applied in ``seq`` order: one that arrives after a gap is
@@ -52,6 +59,7 @@ from dataclasses import replace
 from central.domain.calendar import due_ms
 from central.domain.messages import Held, OfflineDecision, Op, Reply, Result, Transaction
 from central.domain.model import (
+    AuditEntry,
     ConflictKind,
     ExceptionEntry,
     GapRecord,
@@ -194,14 +202,10 @@ class TransactionProcessor:
         return reply
 
     def _process(self, tx: Transaction, registration: KioskRegistration, now_ms: int) -> Reply:
-        facts = self._facts(tx, registration)
-        verdict = RULES[tx.op](facts)
-        if tx.offline:
-            reply = self._replay(tx, facts, verdict, now_ms)
-        elif verdict.accepted:
-            reply = self._effect(tx, facts, verdict)
+        if tx.op is Op.STAFF:
+            reply = self._audit(tx, now_ms)
         else:
-            reply = self._reply(tx, facts, verdict)
+            reply = self._circulate(tx, registration, now_ms)
         self._repo.put_processed(ProcessedTx(tx.tx_id, tx.kiosk, tx.seq, reply, now_ms))
         progress = self._progress(tx.kiosk)
         self._repo.put_progress(
@@ -215,17 +219,47 @@ class TransactionProcessor:
         )
         return reply
 
+    def _audit(self, tx: Transaction, now_ms: int) -> Reply:
+        """Record a staff action; it has no circulation effect."""
+        assert tx.staff is not None and tx.action is not None  # from_wire checks both
+        entry = AuditEntry(
+            kiosk=tx.kiosk,
+            seq=tx.seq,
+            tx_id=tx.tx_id,
+            ts=tx.ts,
+            staff=tx.staff,
+            action=tx.action,
+            detail=dict(tx.detail or {}),
+            item=tx.item,
+            recorded_ms=now_ms,
+        )
+        self._repo.put_audit(entry)
+        return Reply(tx.tx_id, Result.ACCEPTED, Reason.OK, message_for(Reason.OK))
+
+    def _circulate(self, tx: Transaction, registration: KioskRegistration, now_ms: int) -> Reply:
+        facts = self._facts(tx, registration)
+        verdict = RULES[tx.op](facts)
+        if tx.offline:
+            reply = self._replay(tx, facts, verdict, now_ms)
+        elif verdict.accepted:
+            reply = self._effect(tx, facts, verdict)
+        else:
+            reply = self._reply(tx, facts, verdict)
+        return reply
+
     def _facts(self, tx: Transaction, registration: KioskRegistration) -> Facts:
         library = require_library(self._repo, registration.library)
-        item = find_item(self._repo, tx.item.pii, tx.item.owner)
-        owner_isil = item.owner if item is not None else tx.item.owner
+        tx_item = tx.item
+        assert tx_item is not None  # from_wire requires an item for every circulation op
+        item = find_item(self._repo, tx_item.pii, tx_item.owner)
+        owner_isil = item.owner if item is not None else tx_item.owner
         patron = self._repo.get_patron(tx.patron) if tx.patron else None
-        key = item.key if item is not None else (owner_isil, tx.item.pii)
+        key = item.key if item is not None else (owner_isil, tx_item.pii)
         return Facts(
             op=tx.op,
             ts=tx.ts,
             card=tx.patron,
-            tx_item=tx.item,
+            tx_item=tx_item,
             kiosk=registration,
             library=library,
             owner=self._repo.get_library(owner_isil),

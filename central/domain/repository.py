@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from central.domain.model import (
+    AuditEntry,
     ExceptionEntry,
     GapRecord,
     Hold,
@@ -71,6 +72,10 @@ class Repository(Protocol):
     def put_exception(self, entry: ExceptionEntry) -> None: ...
     def exceptions(self) -> list[ExceptionEntry]: ...
 
+    # staff actions (audit list), one entry per tx_id; oldest ``ts`` first, then kiosk and seq
+    def put_audit(self, entry: AuditEntry) -> None: ...
+    def audit(self, kiosk: str | None = None) -> list[AuditEntry]: ...
+
     # transaction bookkeeping
     def get_processed(self, tx_id: str) -> ProcessedTx | None: ...
     def processed_at(self, kiosk: str, seq: int) -> ProcessedTx | None: ...
@@ -106,6 +111,7 @@ class InMemoryRepository:
     _loans: dict[ItemKey, Loan] = field(default_factory=dict)
     _holds: dict[int, Hold] = field(default_factory=dict)
     _exceptions: dict[int, ExceptionEntry] = field(default_factory=dict)
+    _audit: dict[str, AuditEntry] = field(default_factory=dict)
     _processed: dict[str, ProcessedTx] = field(default_factory=dict)
     _by_seq: dict[tuple[str, int], str] = field(default_factory=dict)
     _pending: dict[str, dict[int, PendingTx]] = field(default_factory=dict)
@@ -220,6 +226,13 @@ class InMemoryRepository:
 
     def exceptions(self) -> list[ExceptionEntry]:
         return sorted(self._exceptions.values(), key=lambda e: e.exception_id)
+
+    def put_audit(self, entry: AuditEntry) -> None:
+        self._set(self._audit, entry.tx_id, entry)
+
+    def audit(self, kiosk: str | None = None) -> list[AuditEntry]:
+        found = (e for e in self._audit.values() if kiosk is None or e.kiosk == kiosk)
+        return sorted(found, key=lambda e: (e.ts, e.kiosk, e.seq))
 
     def get_processed(self, tx_id: str) -> ProcessedTx | None:
         return self._processed.get(tx_id)

@@ -20,6 +20,7 @@ from central.domain.errors import ConflictError, UnknownRecordError
 from central.domain.lookups import item_lookup, patron_lookup
 from central.domain.messages import Held, ItemReply, PatronReply, Reply, Transaction
 from central.domain.model import (
+    AuditEntry,
     ExceptionEntry,
     GapRecord,
     Hold,
@@ -210,6 +211,10 @@ class CentralDomain:
 
     def loans(self, card: str | None = None) -> list[Loan]:
         return self._repo.loans_of(card) if card is not None else self._repo.loans()
+
+    def audit(self, kiosk: str | None = None) -> list[AuditEntry]:
+        """Staff actions the kiosks reported (all, or one kiosk's), oldest first."""
+        return self._repo.audit(kiosk)
 
     # ------------------------------------------------------------------ exception queue
 

@@ -13,8 +13,8 @@ whatever Response Topic the request carried.
 Properties (in and out) are a dict with the keys ``response_topic`` (str),
 ``correlation_data`` (bytes) and ``message_expiry`` (seconds).
 
-Offline decisions: a kiosk journals the ``due`` of an offline loan as ISO 8601 text; central
-computes due dates itself, so a text ``due`` is dropped before the domain sees the transaction.
+Staff actions (``op`` = ``staff:<action>``) arrive on ``evt/tx`` like transactions and are
+answered the same way (``accepted`` / ``ok``); the domain records them in its audit list.
 
 Errors: a message that cannot be processed (bad CBOR, too big, wrong field types, an
 unregistered kiosk) is logged on one line and, when the sender asked for a reply (a Response
@@ -163,7 +163,6 @@ class CentralHandler:
         data = decode_map(topic, payload, self.config.max_payload)
         self._check_response_topic(kiosk, properties)
         self.store.touch(kiosk, now_ms)
-        data = _without_text_due(data)
         try:
             outcome = self.domain.apply_wire(data, now_ms, kiosk=kiosk)
         except TransactionError as exc:
@@ -384,13 +383,3 @@ class CentralHandler:
         command = Command(cmd_id, kiosk, name, dict(args), now_ms, now_ms + life * 1000)
         self.store.add_command(command)
         return command
-
-
-def _without_text_due(data: dict[str, object]) -> dict[str, object]:
-    """Kiosks journal an offline decision's ``due`` as ISO 8601 text; central computes due dates
-    itself and only keeps a numeric one, so a text ``due`` is left out rather than refused."""
-    decision = data.get("decision")
-    if isinstance(decision, dict) and isinstance(decision.get("due"), str):
-        trimmed = {k: v for k, v in decision.items() if k != "due"}
-        return {**data, "decision": trimmed}
-    return data

@@ -63,6 +63,13 @@ MIGRATIONS: tuple[str, ...] = (
                            sent_ms INTEGER, result BLOB, result_ms INTEGER);
     CREATE INDEX commands_by_state ON commands (state);
     """,
+    # 2: the audit list of staff actions (op staff:<action>), one row per tx_id.
+    """
+    CREATE TABLE audit (tx_id TEXT PRIMARY KEY, kiosk TEXT NOT NULL, seq INTEGER NOT NULL,
+                        ts INTEGER NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX audit_by_kiosk ON audit (kiosk, seq);
+    CREATE INDEX audit_by_ts ON audit (ts, kiosk, seq);
+    """,
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from central.domain.model import (
+    AuditEntry,
     ExceptionEntry,
     GapRecord,
     Hold,
@@ -160,6 +161,18 @@ class SqliteRepository:
 
     def exceptions(self) -> list[ExceptionEntry]:
         return self._all(ExceptionEntry, "SELECT data FROM exceptions ORDER BY exception_id")
+
+    # staff actions (audit list)
+
+    def put_audit(self, entry: AuditEntry) -> None:
+        self._put(
+            "REPLACE INTO audit VALUES (?, ?, ?, ?, ?)",
+            (entry.tx_id, entry.kiosk, entry.seq, entry.ts, encode(entry)),
+        )
+
+    def audit(self, kiosk: str | None = None) -> list[AuditEntry]:
+        sql = "SELECT data FROM audit WHERE (?1 IS NULL OR kiosk = ?1) ORDER BY ts, kiosk, seq"
+        return self._all(AuditEntry, sql, (kiosk,))
 
     # transaction bookkeeping
 

@@ -11,7 +11,19 @@ from collections.abc import Sequence
 
 from drivers.errors import DriverUnavailable
 from kiosk import __version__
-from kiosk.cli import bench, codes, config, demo, emulate, reader, selftest, tag
+from kiosk.cli import (
+    bench,
+    chaos,
+    codes,
+    config,
+    demo,
+    emulate,
+    reader,
+    run,
+    scenario,
+    selftest,
+    tag,
+)
 from kiosk.cli._base import EXIT_BAD_INPUT, KioskArgumentParser, Output
 from kiosk.errors import KioskError
 
@@ -26,7 +38,8 @@ def build_parser() -> KioskArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=KioskArgumentParser)
     sub.required = True
-    for module in (tag, codes, reader, emulate, demo, config, selftest, bench):
+    for module in (tag, codes, reader, emulate, demo, config, selftest, bench, run, scenario,
+                   chaos):
         module.register(sub)
     return parser
 

@@ -1,4 +1,6 @@
-"""``kiosk bench stack``: a stack checkout through the runtime, against the ISO 15693 air floor.
+"""``kiosk bench stack|drain|fleet``.
+
+``stack``: a stack checkout through the runtime, against the ISO 15693 air floor.
 
 The virtual pad runs its air-timing model in real time (every frame takes as long as it would on
 the air); central is the real domain in-process behind an injected round trip. Three figures come
@@ -13,12 +15,15 @@ from the same run:
   wait, write, next), on a fresh pad and central.
 
 The session uses single-inventory debouncing (a tag counts once seen), as the floor assumes.
+
+``drain`` and ``fleet`` measure the MQTT link on a private broker (:mod:`kiosk.testbed.bench`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -44,10 +49,13 @@ from kiosk.journal import Decision, Intent, ItemRef, Journal, Result, Security
 from kiosk.runtime import InProcessCentral, KioskRuntime, RuntimeConfig, ThreadWorker, sim
 from kiosk.security import SecurityMode, apply_security
 from kiosk.tagio import read_tag
+from kiosk.testbed.bench import CENTRALS, drain_run, fleet_run
 
-__all__ = ["register", "run_stack"]
+__all__ = ["register", "run_drain", "run_fleet", "run_stack"]
 
 MAX_ITEMS = 200
+MAX_DRAIN = 100_000
+MAX_FLEET = 1000
 _WAIT_S = 120.0  # a stuck run fails instead of hanging
 
 
@@ -81,6 +89,64 @@ def register(sub: Any) -> None:
     stack.add_argument("--rtt-ms", type=_rtt, default=50.0, help="central round trip in ms (50)")
     add_json_flag(stack)
     stack.set_defaults(handler=run_stack)
+    drain = kinds.add_parser(
+        "drain",
+        help="drain N queued transactions over MQTT once the broker starts; compare raw paho",
+    )
+    drain.add_argument("--n", type=_bounded(MAX_DRAIN, "transactions"), required=True,
+                       help="transactions queued in the journal")
+    drain.add_argument("--window", type=_bounded(20, "in flight"), default=20,
+                       help="transactions awaiting central's reply at once (20)")
+    drain.add_argument("--central", choices=CENTRALS, default="echo",
+                       help="echo: a lean central replying at once; service: the real one")
+    add_json_flag(drain)
+    drain.set_defaults(handler=run_drain)
+    fleet = kinds.add_parser(
+        "fleet", help="K kiosks with queued transactions reconnect at once after a broker restart"
+    )
+    fleet.add_argument("--kiosks", type=_bounded(MAX_FLEET, "kiosks"), required=True,
+                       help="simulated kiosks")
+    fleet.add_argument("--per-kiosk", type=_bounded(1000, "transactions"), default=5,
+                       help="transactions queued per kiosk (5)")
+    add_json_flag(fleet)
+    fleet.set_defaults(handler=run_fleet)
+
+
+def _bounded(limit: int, what: str) -> Any:
+    def parse(text: str) -> int:
+        value = positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"{text!r} is more than {limit} {what}")
+        return value
+
+    return parse
+
+
+def run_drain(args: argparse.Namespace, out: Output) -> int:
+    logging.basicConfig(level=logging.ERROR)
+    document = asyncio.run(drain_run(args.n, window=args.window, central_kind=args.central))
+    out.emit(
+        document,
+        lambda: (
+            f"{document['n']} transactions drained in {document['drain_s']} s "
+            f"(central: {document['central']}); raw paho QoS 1: {document['raw_paho_s']} s; "
+            f"ratio {document['ratio']}"
+        ),
+    )
+    return 0 if document["complete"] and document["lost"] == 0 else 1
+
+
+def run_fleet(args: argparse.Namespace, out: Output) -> int:
+    logging.basicConfig(level=logging.ERROR)
+    document = asyncio.run(fleet_run(args.kiosks, per_kiosk=args.per_kiosk))
+    out.emit(
+        document,
+        lambda: (
+            f"{document['kiosks']} kiosks, {document['transactions']} transactions drained in "
+            f"{document['drain_s']} s after a broker restart; lost {document['lost']}"
+        ),
+    )
+    return 0 if document["complete"] and document["lost"] == 0 else 1
 
 
 def run_stack(args: argparse.Namespace, out: Output) -> int:

@@ -17,6 +17,7 @@ Staff actions are recorded once they have happened, so they are born ``shown``.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -113,6 +114,10 @@ STAFF_PREFIX = "staff:"
 _KIOSK_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _STAFF_ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,47}")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){1,16}")
+_ISO_DUE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
 _MAX_TEXT = 128
 _MAX_NOTE = 2000
 
@@ -218,11 +223,15 @@ class ItemRef:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A decision: ``result``, a reason code, and the due date (ISO 8601 text) when lent."""
+    """A decision: ``result``, a reason code, and the due time when lent.
+
+    ``due`` is epoch milliseconds (int), the contract's wire type for ``decision.due`` (like
+    ``ts`` and central's reply ``due``), so a journal row goes on the wire unconverted.
+    """
 
     result: Result
     reason: str | None = None
-    due: str | None = None
+    due: int | None = None
 
     def __post_init__(self) -> None:
         given: object = self.result  # text from a stored or received map is accepted too
@@ -232,11 +241,12 @@ class Decision:
             )
         object.__setattr__(self, "result", Result(str(given)))
         _opt_text("decision.reason", self.reason, limit=64)
-        _opt_text("decision.due", self.due, limit=32)
+        if self.due is not None:
+            _ms("decision.due", self.due)
 
-    def as_map(self) -> dict[str, str]:
+    def as_map(self) -> dict[str, Any]:
         """The contract's ``decision`` map (absent fields left out)."""
-        out = {"result": self.result.value}
+        out: dict[str, Any] = {"result": self.result.value}
         if self.reason is not None:
             out["reason"] = self.reason
         if self.due is not None:
@@ -245,8 +255,51 @@ class Decision:
 
     @classmethod
     def from_map(cls, value: object) -> Decision:
+        """Read a stored map; a text ``due`` from an older journal is migrated to milliseconds."""
         m = _str_map("decision", value)
-        return cls(m.get("result"), m.get("reason"), m.get("due"))  # type: ignore[arg-type]
+        due = m.get("due")
+        if isinstance(due, str):
+            due = _legacy_due_ms(due)
+        return cls(m.get("result"), m.get("reason"), due)  # type: ignore[arg-type]
+
+
+def _legacy_due_ms(text: str) -> int:
+    """Epoch milliseconds for a due date that an older journal stored as text.
+
+    Two forms were written: decimal epoch milliseconds (the runtime) and ISO 8601 (the old
+    documented form). A date without a time is taken as noon UTC, which is the same calendar
+    day in every zone from UTC-11 to UTC+11; a time without an offset is taken as UTC.
+    Pure arithmetic (no clock, no time zone database), as everything in the journal's logic.
+    """
+    if text.isascii() and text.isdigit():
+        return int(text)
+    match = _ISO_DUE.fullmatch(text) if text.isascii() else None
+    bad = RecordError(f"decision.due: expected epoch milliseconds or ISO 8601 text, got {text!r}")
+    if match is None:
+        raise bad
+    year, month, day = (int(g) for g in match.group(1, 2, 3))
+    if match.group(4) is None:
+        hour, minute, second, micro, offset_min = 12, 0, 0, 0, 0
+    else:
+        hour, minute = int(match.group(4)), int(match.group(5))
+        second = int(match.group(6) or 0)
+        micro = int((match.group(7) or "0").ljust(6, "0"))
+        zone = (match.group(8) or "Z").replace(":", "")
+        offset_min = 0 if zone == "Z" else int(zone[0] + "1") * (
+            int(zone[1:3]) * 60 + int(zone[3:5])
+        )
+    if not (
+        year >= 1
+        and 1 <= month <= 12
+        and 1 <= day <= calendar.monthrange(year, month)[1]
+        and hour < 24
+        and minute < 60
+        and second < 60
+        and abs(offset_min) < 24 * 60
+    ):
+        raise bad
+    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    return _ms("decision.due", (seconds - offset_min * 60) * 1000 + micro // 1000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,12 @@ _HOLD = {
         "state": {"type": "string", "maxLength": 32},
     },
 }
+_DUE = "due time in milliseconds since the epoch (like ts)"
+_STAFF_OP = (
+    "staff:<action> is a staff action (with staff and detail, usually no item); it takes its "
+    "seq like any transaction, and central records it in its audit list with no circulation "
+    "effect and replies accepted / ok"
+)
 _DISPLAY = {key: _OPT_TEXT for key in ("title", "author", "isbn", "call_number", "publisher")}
 
 SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
@@ -110,6 +116,7 @@ SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
                 "op": {
                     "type": "string",
                     "pattern": "^(checkout|checkin|renew|staff:[a-z][a-z0-9_.-]{0,47})$",
+                    "description": _STAFF_OP,
                 },
                 "item": _ITEM,
                 "patron": {"type": ["string", "null"], "maxLength": 64},
@@ -120,7 +127,7 @@ SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
                     "properties": {
                         "result": _RESULT,
                         "reason": {"type": "string", "maxLength": 64},
-                        "due": {"type": "string", "maxLength": 32},
+                        "due": {**_UINT, "description": _DUE},
                     },
                 },
                 "staff": {"type": "string", "maxLength": 64},
@@ -136,7 +143,7 @@ SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
                 "result": _RESULT,
                 "reason": _OPT_TEXT,
                 "route": _OPT_TEXT,
-                "due": {"type": ["integer", "string", "null"], "maxLength": 32},
+                "due": {**_OPT_UINT, "description": _DUE},
                 "message": _BILINGUAL,
                 "price": {"type": ["string", "number", "null"], "maxLength": 32},
                 **_DISPLAY,

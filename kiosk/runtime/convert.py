@@ -1,14 +1,10 @@
 """Pure conversions between the session machine's values, the journal's records and central's maps.
 
 The three sides each have their own words (the machine's ``Op.RETURN`` is the journal's and the
-contract's ``checkin``; the journal keeps a due date as text, the contract sends epoch
-milliseconds), so the runtime translates in one place. Nothing here does I/O; bad maps from
-central never raise: they come back as ``None`` ("no usable answer") for the caller to treat like
-a timeout.
-
-Due dates: the journal's ``Decision.due`` holds the due time as decimal epoch milliseconds
-(text, as the journal requires), and :func:`wire_event` turns it back into the integer the
-contract's ``decision.due`` carries.
+contract's ``checkin``; the machine holds a due date as a ``datetime``, the journal and the
+contract as epoch milliseconds), so the runtime translates in one place. Nothing here does I/O;
+bad maps from central never raise: they come back as ``None`` ("no usable answer") for the
+caller to treat like a timeout.
 """
 
 from __future__ import annotations
@@ -75,24 +71,14 @@ def identity_from_record(record: TxRecord) -> ItemIdentity:
 
 
 def journal_decision(decision: Decision) -> JournalDecision:
-    """The offline policy's decision as the journal records it (due as epoch ms text)."""
-    due = None if decision.due is None else str(int(decision.due.timestamp() * 1000))
+    """The offline policy's decision as the journal records it (due as epoch milliseconds)."""
+    due = None if decision.due is None else int(decision.due.timestamp() * 1000)
     return JournalDecision(Result(decision.result.value), decision.reason.value, due)
 
 
 def wire_event(record: TxRecord) -> dict[str, Any]:
-    """The ``evt/tx`` map for a journal row, with an offline due date as integer milliseconds."""
-    event = record.event()
-    decision = event.get("decision")
-    if isinstance(decision, Mapping):
-        due = decision.get("due")
-        fixed = dict(decision)
-        if isinstance(due, str) and due.isdigit():
-            fixed["due"] = int(due)
-        elif due is not None:
-            fixed.pop("due")
-        event["decision"] = fixed
-    return event
+    """The ``evt/tx`` map for a journal row: the journal already speaks the contract."""
+    return record.event()
 
 
 def _text(value: object) -> str | None:
@@ -147,7 +133,7 @@ def decided_from_reply(
     record = JournalDecision(
         Result(result),
         str(reply.get("reason"))[:64] if _text(reply.get("reason")) else None,
-        None if due_ms is None else str(due_ms),
+        due_ms,
     )
     return event, record
 

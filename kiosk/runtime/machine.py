@@ -93,6 +93,7 @@ from kiosk.tagio import TagReading, read_tag
 
 __all__ = ["KioskRuntime", "RuntimeConfig"]
 
+_STALE_DEADLINE_RECHECK_S = 1.0
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -314,13 +315,28 @@ class KioskRuntime:
     # ------------------------------------------------------------------ the loops
 
     async def _run_machine(self) -> None:
+        ticked: int | None = None  # the deadline a Tick was last delivered for
         while True:
-            deadline = self._machine.next_deadline()
-            timeout = None if deadline is None else max(0.0, (deadline - self._now()) / 1000)
-            try:
-                event: Event = await asyncio.wait_for(self._events.get(), timeout)
-            except TimeoutError:
-                event = Tick(self._now())
+            event: Event
+            if not self._events.empty():
+                # Events already queued come first: a passed deadline must not starve them.
+                event = self._events.get_nowait()
+            else:
+                deadline = self._machine.next_deadline()
+                if deadline is None:
+                    timeout: float | None = None
+                elif deadline == ticked:
+                    # The machine was ticked at this deadline and still reports it: nothing is
+                    # due until something happens (or the clock moves on), so do not spin.
+                    timeout = _STALE_DEADLINE_RECHECK_S
+                else:
+                    timeout = max(0.0, (deadline - self._now()) / 1000)
+                try:
+                    event = await asyncio.wait_for(self._events.get(), timeout)
+                except TimeoutError:
+                    event = Tick(self._now())
+                    if deadline is not None and deadline <= self._now():
+                        ticked = deadline
             self._feed(event)
 
     def _feed(self, event: Event) -> None:

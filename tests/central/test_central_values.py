@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import central.domain as api
 from central.domain import (
+    CIRCULATION_OPS,
     REPLY_KEYS,
     CentralDomain,
     InMemoryRepository,
@@ -130,7 +131,7 @@ _text = st.text(min_size=1, max_size=20)
 @given(
     seq=st.integers(1, 2**40),
     ts=st.integers(0, 2**45),
-    op=st.sampled_from(list(Op)),
+    op=st.sampled_from(sorted(CIRCULATION_OPS)),
     pii=_text,
     owner=st.text(max_size=16),
     patron=_text,
@@ -158,9 +159,78 @@ def test_transaction_round_trip(
     assert Transaction.from_wire(tx.to_wire(), kiosk="k") == tx
 
 
+STAFF = {
+    "tx_id": "k1:8",
+    "seq": 8,
+    "ts": NOW,
+    "op": "staff:empty_bin",
+    "staff": "S07",
+    "detail": {"bin": "A", "n": 41, "ok": True, "list": [1.5, None, {"x": "y"}]},
+    "patron": None,
+    "offline": False,
+}
+
+
+def test_staff_action_from_wire() -> None:
+    tx = Transaction.from_wire(STAFF, kiosk="k1")
+    assert (tx.op, tx.action, tx.staff, tx.item, tx.wire_op) == (
+        Op.STAFF, "empty_bin", "S07", None, "staff:empty_bin"
+    )
+    assert tx.detail == STAFF["detail"]
+    assert Transaction.from_wire(tx.to_wire()) == tx
+    assert tx.to_wire()["op"] == "staff:empty_bin" and "item" not in tx.to_wire()
+    bare = Transaction.from_wire({k: v for k, v in STAFF.items() if k != "detail"}, kiosk="k1")
+    assert bare.detail == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"op": "staff"}, "'staff', expected one of checkout, checkin, renew or staff:<action>"),
+        ({"op": "staff:"}, "op: 'staff:', expected staff:<action> with 1..48 of a-z"),
+        ({"op": "staff:Open Door"}, "op: 'staff:Open Door', expected staff:<action>"),
+        ({"op": "staff:" + "a" * 49}, "expected staff:<action> with 1..48"),
+        ({"staff": None}, "staff: missing, expected text"),
+        ({"staff": 7}, "staff: int, expected text"),
+        ({"detail": "x"}, "detail: str, expected a map"),
+        ({"detail": {"raw": b"\x00"}}, "detail.raw: bytes, expected text, number"),
+        ({"detail": {"n": float("nan")}}, "detail.n: nan, expected a finite number"),
+        ({"detail": {"m": {1: 2}}}, "detail.m: key 1, expected text keys"),
+        ({"detail": {"d": [[[[[[[[[[1]]]]]]]]]]}}, "nested deeper than 8"),
+    ],
+)
+def test_staff_action_from_wire_refuses_bad_fields(change: dict[str, object], message: str) -> None:
+    with pytest.raises(TransactionError) as caught:
+        Transaction.from_wire({**STAFF, **change}, kiosk="k1")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                 max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    action=st.from_regex(r"[a-z][a-z0-9_.-]{0,47}", fullmatch=True),
+    staff=_text,
+    detail=st.dictionaries(st.text(max_size=6), _json, max_size=4),
+    item=st.none() | st.builds(TxItem, _text, st.text(max_size=16)),
+)
+def test_staff_action_round_trip(
+    action: str, staff: str, detail: dict[str, object], item: TxItem | None
+) -> None:
+    tx = Transaction("k:1", 1, "k", NOW, Op.STAFF, item, staff=staff, action=action,
+                     detail=detail)
+    assert Transaction.from_wire(tx.to_wire(), kiosk="k") == tx
+
+
 @given(
     st.dictionaries(
-        st.sampled_from([*sorted(GOOD), "kiosk", "x"]),
+        st.sampled_from([*sorted(GOOD), "kiosk", "x", "staff", "detail"]),
         st.none() | st.integers() | st.text() | st.booleans() | st.lists(st.integers()),
     )
 )

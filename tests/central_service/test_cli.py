@@ -118,6 +118,31 @@ def test_exceptions_list_and_resolve(db: str, capsys: pytest.CaptureFixture[str]
     assert status == 2 and err.count("\n") == 1 and "already resolved" in err
 
 
+def test_audit_lists_staff_actions(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "audit", "--db", db) == (0, "no staff actions\n", "")
+    for kiosk in ("k1", "k2"):
+        run(capsys, "kiosk", "register", kiosk, "--db", db, "--library", A)
+    domain = open_domain(db)
+    for kiosk, action, ts in (("k1", "empty_bin", NOW + 1), ("k2", "open_door", NOW)):
+        staff = Transaction(f"{kiosk}:1", 1, kiosk, ts, Op.STAFF, None, staff="S07",
+                            action=action, detail={"bin": "甲"} if kiosk == "k1" else {})
+        domain.apply(staff, NOW + 2)
+    domain.repo.close()  # type: ignore[attr-defined]
+    status, out, _ = run(capsys, "audit", "--db", db, "--json")
+    assert status == 0
+    assert [(e["kiosk"], e["action"]) for e in json.loads(out)["audit"]] == [
+        ("k2", "open_door"), ("k1", "empty_bin")
+    ]
+    status, out, _ = run(capsys, "audit", "--db", db, "--kiosk", "k1", "--json")
+    assert json.loads(out) == {"audit": [{
+        "kiosk": "k1", "seq": 1, "tx_id": "k1:1", "ts": NOW + 1, "staff": "S07",
+        "action": "empty_bin", "detail": {"bin": "甲"}, "item": None, "recorded_ms": NOW + 2,
+    }]}
+    status, out, _ = run(capsys, "audit", "--db", db, "--kiosk", "k1")
+    assert out.endswith(' k1 #1 S07 empty_bin {"bin": "甲"}\n') and out.count("\n") == 1
+    assert run(capsys, "audit", "--db", db, "--kiosk", "k9")[1] == "no staff actions for k9\n"
+
+
 def test_holds_place_arrived_cancel(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(
         capsys,

@@ -19,6 +19,8 @@ from central.service.handler import CentralHandler, HandlerConfig, Publish
 from central.service.topics import subscriptions
 from central.store.service_tables import CommandState, ServiceStore
 from central.store.sqlite import SqliteRepository
+from kiosk.journal import Decision, Intent, ItemRef, Journal, Result
+from kiosk.link.payloads import Message, decode, encode
 
 RES = "lib/v1/kiosk/k-a1/res"
 TX_TOPIC = "lib/v1/kiosk/k-a1/evt/tx"
@@ -82,14 +84,81 @@ def test_a_repeated_transaction_gets_the_identical_reply(handler: CentralHandler
     assert len(handler.domain.loans("P1")) == 1
 
 
-def test_an_offline_checkout_with_a_text_due_date_is_accepted(handler: CentralHandler) -> None:
-    """Kiosks journal the offline due date as ISO text; central computes its own."""
+def test_an_offline_checkout_journalled_by_a_kiosk_is_accepted_with_its_due_date(
+    handler: CentralHandler, tmp_path: Path
+) -> None:
+    """End to end on bytes: the kiosk journal's row, encoded by the kiosk link, is a valid
+    ``evt/tx`` for central; central's reply is a valid ``TxReply`` for the kiosk and acks it."""
+    offline_due = NOW + 14 * DAY
+    journal = Journal.open(tmp_path / "kiosk.db", kiosk="k-a1", clock=lambda: NOW / 1000)
+    try:
+        item = ItemRef("A001", LIB_A, "E004010000000001")
+        record = journal.begin(Intent("s1:e0:checkout", "checkout", item, patron="P1")).record
+        journal.decide(record.tx_id, Decision(Result.ACCEPTED, "ok", offline_due), offline=True)
+        (row,) = journal.outbox()
+        payload = encode(Message.TX, row.event(), TX_TOPIC)
+        assert cbor2.loads(payload)["decision"] == {"result": "accepted", "reason": "ok",
+                                                    "due": offline_due}
+        (out,) = handler.handle(TX_TOPIC, payload, ASK, NOW + DAY)
+        reply = decode(Message.TX_REPLY, RES, out.payload)
+        assert (reply["tx_id"], reply["result"], reply["reason"]) == ("k-a1:1", "accepted", "ok")
+        (loan,) = handler.domain.loans("P1")
+        assert loan.offline and loan.start_ms == NOW and reply["due"] == loan.due_ms > NOW
+        assert journal.ack(row.tx_id, reply) is True and journal.outbox() == []
+    finally:
+        journal.close()
+
+
+def test_a_text_due_date_is_refused_and_not_acknowledged(handler: CentralHandler) -> None:
     decision = {"result": "accepted", "reason": "ok", "due": "2026-04-01"}
     (out,) = send_tx(handler, tx(1, offline=True, decision=decision))
     body = decoded(out)
-    assert (body["result"], body["reason"]) == ("accepted", "ok") and body["due"] > NOW
-    (loan,) = handler.domain.loans("P1")
-    assert loan.offline
+    assert body["error"] == "bad_transaction" and "result" not in body
+    assert "decision.due: '2026-04-01', expected an unsigned integer" in body["detail"]
+    assert handler.domain.loans() == []
+
+
+def test_a_staff_action_is_answered_accepted_and_audited(handler: CentralHandler) -> None:
+    # {"v":1,"tx_id":"k-a1:1","seq":1,"ts":…,"op":"staff:empty_bin","staff":"S07",…}
+    body = {"v": 1, "tx_id": "k-a1:1", "seq": 1, "ts": NOW, "op": "staff:empty_bin",
+            "staff": "S07", "detail": {"bin": "A", "n": 41}, "patron": None, "offline": False}
+    payload = cbor2.dumps(body)
+    assert payload[:16].hex() == "a96176016574785f6964666b2d61313a"  # a 9-entry map
+    assert bytes.fromhex("626f706f73746166663a656d7074795f62696e") in payload  # op
+    (out,) = handler.handle(TX_TOPIC, payload, ASK, NOW + 5)
+    assert out.topic == RES and out.properties == {"correlation_data": b"k-a1:1"}
+    reply = decoded(out)
+    assert (reply["result"], reply["reason"], reply["due"], reply["title"]) == (
+        "accepted", "ok", None, None
+    )
+    (again,) = handler.handle(TX_TOPIC, payload, ASK, NOW + 9)
+    assert again.payload == out.payload
+    (entry,) = handler.domain.audit()
+    assert (entry.kiosk, entry.seq, entry.tx_id, entry.ts, entry.staff, entry.action) == (
+        "k-a1", 1, "k-a1:1", NOW, "S07", "empty_bin"
+    )
+    assert entry.detail == {"bin": "A", "n": 41} and entry.recorded_ms == NOW + 5
+    (next_out,) = send_tx(handler, tx(2))  # seq 2 is next in line, not held behind a gap
+    assert decoded(next_out)["result"] == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        ({"op": "staff"}, "op: 'staff', expected one of"),
+        ({"staff": None}, "staff: missing, expected text"),
+        ({"detail": {"raw": b"\x01"}}, "detail.raw: bytes"),
+    ],
+)
+def test_a_bad_staff_action_gets_an_error_reply(
+    handler: CentralHandler, change: dict[str, object], detail: str
+) -> None:
+    body = {**tx(1), "op": "staff:open_door", "staff": "S07", **change}
+    del body["item"]
+    (out,) = send_tx(handler, body)
+    reply = decoded(out)
+    assert reply["error"] == "bad_transaction" and detail in reply["detail"]
+    assert handler.domain.audit() == [] and handler.domain.fleet()[0].last_seq == 0
 
 
 def test_the_reply_goes_to_the_senders_own_res_topic(

@@ -13,3 +13,4 @@ from test_central_lookups import *  # noqa: F403
 from test_central_offline import *  # noqa: F403
 from test_central_ordering import *  # noqa: F403
 from test_central_renew import *  # noqa: F403
+from test_central_staff import *  # noqa: F403

@@ -15,6 +15,7 @@ from central_world import LIB_A, LIB_B, NOW, OFFLINE_OK, Desk, build
 from service_world import close, sqlite_copy
 
 from central.domain import (
+    AuditEntry,
     CentralDomain,
     ConflictKind,
     ExceptionEntry,
@@ -26,6 +27,8 @@ from central.domain import (
     Op,
     Reply,
     Result,
+    Transaction,
+    TxItem,
 )
 from central.domain.model import KioskProgress, PendingTx, ProcessedTx
 from central.store.codec import decode, encode
@@ -37,6 +40,17 @@ from kiosk.circulation.reasons import Reason, message_for
 def test_records_round_trip_exactly(tmp_path: Path) -> None:
     desk = Desk(build())
     tx = desk.tx("k-a1", Op.CHECKOUT, "A001", patron="P1", offline=True, decision=OFFLINE_OK)
+    staff = Transaction(
+        "k-a1:2",
+        2,
+        "k-a1",
+        NOW,
+        Op.STAFF,
+        None,
+        staff="S07",
+        action="open_door",
+        detail={"why": "jam", "n": 1.5},
+    )
     reply = Reply(
         "k-a1:1", Result.ACCEPTED, Reason.OK, message_for(Reason.OK), due=5, title="书", price="1"
     )
@@ -56,6 +70,9 @@ def test_records_round_trip_exactly(tmp_path: Path) -> None:
         PendingTx(tx, 4),
         KioskProgress("k-a1", 3, None, 5, 2),
         GapRecord("skipped", "k-a1", 2, 3, 9),
+        AuditEntry("k-a1", 2, "k-a1:2", 1, "S07", "empty_bin", {"bin": "A", "l": [1, None]}),
+        AuditEntry("k-a1", 3, "k-a1:3", 1, "S07", "reset", {}, TxItem("A001", LIB_A), 7),
+        PendingTx(staff, 4),
     ]
     for record in records:
         assert decode(type(record), encode(record)) == record
@@ -88,7 +105,10 @@ def test_database_settings_and_schema_version(tmp_path: Path) -> None:
     newer = sqlite3.connect(tmp_path / "c.db")
     newer.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
     newer.close()
-    with pytest.raises(StoreError, match="schema version 2, this program knows up to 1"):
+    known = len(MIGRATIONS)
+    with pytest.raises(
+        StoreError, match=f"schema version {known + 1}, this program knows up to {known}"
+    ):
         Database(tmp_path / "c.db")
 
 
@@ -96,12 +116,27 @@ def test_a_later_migration_is_applied_once(tmp_path: Path) -> None:
     Database(tmp_path / "c.db").close()
     extra = (*MIGRATIONS, "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
     db = Database(tmp_path / "c.db", migrations=extra)
-    assert db.schema_version == 2
+    assert db.schema_version == len(MIGRATIONS) + 1
     db.execute("INSERT INTO notes VALUES (1)")
     db.close()
     db = Database(tmp_path / "c.db", migrations=extra)
     assert db.rows("SELECT id FROM notes") == [(1,)]
     db.close()
+
+
+def test_a_version_1_file_gains_the_audit_table_and_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    Database(path, migrations=MIGRATIONS[:1]).close()
+    domain = sqlite_copy(build(), path)  # opening brings the file up to date
+    repo = domain.repo
+    assert isinstance(repo, SqliteRepository) and repo.db.schema_version == len(MIGRATIONS)
+    staff = Transaction("k-a1:1", 1, "k-a1", NOW, Op.STAFF, None, staff="S07", action="open_door")
+    assert domain.apply(staff, NOW).result is Result.ACCEPTED  # type: ignore[union-attr]
+    close(domain)
+    again = CentralDomain(SqliteRepository.open(path))
+    assert [(e.tx_id, e.action, e.detail) for e in again.audit()] == [("k-a1:1", "open_door", {})]
+    assert again.audit("k-b1") == []
+    close(again)
 
 
 def test_unopenable_file_is_a_store_error(tmp_path: Path) -> None:

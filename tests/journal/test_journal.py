@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
+import cbor2
 import pytest
 
 from kiosk.errors import JournalError, KioskError, RecordError
@@ -133,8 +135,8 @@ def test_full_online_path_records_every_step_with_its_time(
 ) -> None:
     tx = journal.begin(intent(1)).record.tx_id
     clock.tick()
-    reply = {"tx_id": tx, "result": "accepted", "due": "2026-12-24", "title": "三体"}
-    decided = journal.decide(tx, Decision(Result.ACCEPTED, due="2026-12-24"), offline=False,
+    reply = {"tx_id": tx, "result": "accepted", "due": 1_798_127_999_999, "title": "三体"}
+    decided = journal.decide(tx, Decision(Result.ACCEPTED, due=1_798_127_999_999), offline=False,
                              reply=reply)
     assert decided.step is Step.DECIDED and not decided.offline
     assert decided.reply == reply and decided.answered_ms == int(clock() * 1000)
@@ -315,6 +317,28 @@ def test_staff_actions_are_recorded_done_and_published(journal: Journal) -> None
         Intent("staff:2", staff_op("open_door"))
     with pytest.raises(RecordError, match="staff action"):
         staff_op("Open Door")
+
+
+def test_an_offline_due_date_is_journalled_and_sent_as_integer_milliseconds(
+    journal: Journal, tmp_path: Path
+) -> None:
+    tx = journal.begin(intent(1)).record.tx_id
+    journal.decide(tx, Decision(Result.ACCEPTED, "ok", 1_798_127_999_999), offline=True)
+    (queued,) = journal.outbox()
+    assert queued.event()["decision"] == {"result": "accepted", "reason": "ok",
+                                          "due": 1_798_127_999_999}
+    journal.close()
+    with sqlite3.connect(tmp_path / "j.db") as conn:  # a row as an older kiosk wrote it
+        old = cbor2.dumps({"result": "accepted", "reason": "ok", "due": "1798127999999"})
+        conn.execute("UPDATE tx SET decision = ? WHERE seq = 1", (old,))
+    conn.close()
+    again = Journal.open(tmp_path / "j.db", kiosk="k1", clock=Clock())
+    try:
+        (row,) = again.outbox()
+        assert row.decision == Decision(Result.ACCEPTED, "ok", 1_798_127_999_999)
+        assert row.event()["decision"]["due"] == 1_798_127_999_999
+    finally:
+        again.close()
 
 
 def test_event_is_the_contract_map(journal: Journal) -> None:

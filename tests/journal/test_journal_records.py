@@ -116,3 +116,45 @@ def test_non_canonical_tx_ids_are_refused() -> None:
 
 def test_decision_accepts_result_text_from_a_stored_map() -> None:
     assert Decision("refused", "reserved").result is Result.REFUSED
+
+
+DUE_MS = 1_792_592_000_000  # 2026-10-21T16:53:20Z
+
+
+def test_decision_due_is_epoch_milliseconds_on_the_contract_map() -> None:
+    decision = Decision(Result.ACCEPTED, "ok", DUE_MS)
+    assert decision.as_map() == {"result": "accepted", "reason": "ok", "due": DUE_MS}
+    assert Decision.from_map(decision.as_map()) == decision
+    for bad in ("2026-12-24", str(DUE_MS), -1, True, 1.5):
+        with pytest.raises(RecordError, match=r"decision\.due: expected epoch milliseconds"):
+            Decision(Result.ACCEPTED, due=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("stored", "due"),
+    [
+        (str(DUE_MS), DUE_MS),  # what the runtime wrote: decimal milliseconds as text
+        ("2026-12-24", 1_798_113_600_000),  # an ISO date: noon UTC of that day
+        ("2026-12-24T15:59:59.999+00:00", 1_798_127_999_999),
+        ("2026-12-24T23:59:59.999+08:00", 1_798_127_999_999),
+        ("2026-12-24T15:59:59", 1_798_127_999_000),  # no offset: UTC
+        ("2026-12-24 07:59:59.999-08:00", 1_798_127_999_999),
+        ("2026-12-24T15:59:59.999Z", 1_798_127_999_999),
+        ("2024-02-29T15:59", 1_709_222_340_000),
+    ],
+)
+def test_a_text_due_from_an_older_journal_is_migrated_on_read(stored: str, due: int) -> None:
+    decision = Decision.from_map({"result": "accepted", "reason": "ok", "due": stored})
+    assert decision.due == due
+    assert decision.as_map()["due"] == due
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["soon", "2026-13-01", "2026-02-30", "0000-01-01", "", "1969-12-31", "2026-12-24T24:00",
+     "2026-12-24T10:00+25:00", "２０２６-12-24"],
+)
+def test_an_unreadable_text_due_is_a_record_error(stored: str) -> None:
+    with pytest.raises(RecordError, match=r"decision\.due") as info:
+        Decision.from_map({"result": "accepted", "due": stored})
+    assert "\n" not in str(info.value)

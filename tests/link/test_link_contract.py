@@ -28,7 +28,7 @@ def _record() -> TxRecord:
         seq=7, tx_id="k1:7", intent_key="s:7", ts_ms=1_790_000_000_000, op="checkout",
         item=ItemRef("31000007", "CN-440100-1", "E004000000000007", "1203"), patron="P1",
         staff=None, detail=None, step=Step.DECIDED, step_ms=1, offline=True,
-        decision=Decision(Result.ACCEPTED, "ok", "2026-01-01"), security=None, reply=None,
+        decision=Decision(Result.ACCEPTED, "ok", 1_792_592_000_000), security=None, reply=None,
         answered_ms=None, parked=None, note=None,
     )
 
@@ -117,6 +117,29 @@ def test_oversized_payload_is_refused_before_decoding() -> None:
         decode(Message.COMMAND, "t", b"\xff" * 20000)
 
 
+def test_an_offline_due_date_goes_on_the_wire_as_integer_milliseconds() -> None:
+    body = cbor2.loads(encode(Message.TX, _record().event()))
+    assert body["decision"] == {"result": "accepted", "reason": "ok", "due": 1_792_592_000_000}
+    with pytest.raises(PayloadError, match=r"decision\.due: str, expected integer"):
+        encode(Message.TX, {**_record().event(), "decision": {"result": "accepted", "due": "x"}})
+    reply = {"tx_id": "k1:7", "result": "accepted", "due": "2026-01-01"}
+    with pytest.raises(PayloadError, match="due: str, expected integer or null"):
+        decode(Message.TX_REPLY, "t", cbor2.dumps({"v": 1, **reply}))
+
+
+def test_a_staff_row_is_a_valid_tx_message() -> None:
+    staff = TxRecord(
+        seq=8, tx_id="k1:8", intent_key="staff:8", ts_ms=1_790_000_000_000, op="staff:open_bin",
+        item=None, patron=None, staff="S1", detail={"bin": 1}, step=Step.SHOWN, step_ms=1,
+        offline=False, decision=None, security=None, reply=None, answered_ms=None, parked=None,
+        note=None,
+    )
+    body = cbor2.loads(encode(Message.TX, staff.event()))
+    assert (body["op"], body["staff"], body["detail"], "item" in body) == (
+        "staff:open_bin", "S1", {"bin": 1}, False
+    )
+
+
 def test_encode_refuses_a_message_off_the_schema() -> None:
     with pytest.raises(PayloadError, match="op"):
         encode(Message.TX, {**_record().event(), "op": "steal"})
@@ -125,7 +148,11 @@ def test_encode_refuses_a_message_off_the_schema() -> None:
 def test_examples_in_mqtt_md_are_valid_messages() -> None:
     text = (ROOT / "docs" / "mqtt.md").read_text(encoding="utf-8")
     blocks = re.findall(r"Hex \(\d+ bytes\):\n\n```\n([0-9a-f]+)\n```", text)
-    kinds = [Message.TX, Message.TX_REPLY, Message.COMMAND, Message.CONFIG, Message.HOLDS]
+    kinds = [Message.TX, Message.TX_REPLY, Message.TX, Message.COMMAND, Message.CONFIG,
+             Message.HOLDS]
     assert len(blocks) == len(kinds)
     for hexed, kind in zip(blocks, kinds, strict=True):
         assert decode(kind, "doc", bytes.fromhex(hexed))["v"] == 1
+    offline, staff = (cbor2.loads(bytes.fromhex(blocks[i])) for i in (0, 2))
+    assert offline["decision"]["due"] == 1_792_591_999_999
+    assert (staff["op"], staff["staff"], "item" in staff) == ("staff:empty_bin", "S07", False)

@@ -53,7 +53,7 @@ class World:
     items: int = 6
     foreign_every: int = 0
     mode: MachineMode = MachineMode.CHECKOUT
-    timeout_s: float = 3.0
+    timeout_s: float = 30.0  # generous: an online answer must not turn offline on a loaded CI box
     domain: CentralDomain = field(default_factory=CentralDomain)
     pad: VirtualPad = field(default_factory=VirtualPad)
     actions: list[Action] = field(default_factory=list)

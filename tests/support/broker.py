@@ -1,272 +1,42 @@
-"""A real MQTT broker for tests: Debian mosquitto over TLS with client certificates and the ACL.
+"""A real MQTT broker for tests: the product's testbed (:mod:`kiosk.testbed`) plus pytest fixtures.
 
-- :class:`Pki` makes a CA, a server certificate (SAN 127.0.0.1/localhost) and client
-  certificates (CN = kiosk id, or ``central``) with ``openssl``, once per test session.
-- :class:`Broker` writes a mosquitto config (listener on 127.0.0.1 and a free port,
-  ``require_certificate``, ``use_identity_as_username``, TLS 1.2+, the contract's ACL keyed on
-  ``%u``), starts ``mosquitto -c`` per test, waits until it completes a TLS handshake, and can
-  stop and restart on the *same* port ("broker restarted" tests).
-- :class:`Proxy` is a TCP relay in front of the broker that can cut every connection, or drop
-  the bytes of one direction (``"down"`` = broker→client, i.e. PUBACKs and replies are lost).
+The classes live in :mod:`kiosk.testbed.broker` (the chaos and bench commands and the demo use
+them too); this module re-exports them for ``from broker import Broker, Pki, Proxy``.
 
 Fixtures: ``pki`` (session), ``broker`` (function), ``proxy`` (function, in front of ``broker``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import socket
-import ssl
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kiosk.link import TlsFiles, mosquitto_acl
+from kiosk.testbed.broker import (
+    CENTRAL,
+    Broker,
+    Pki,
+    Proxy,
+    TestbedUnavailable,
+    free_port,
+    mosquitto_path,
+    openssl_path,
+)
 
-__all__ = ["Broker", "Pki", "Proxy", "broker", "pki", "proxy"]
-
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
-CENTRAL = "central"
-
-
-def _run(*args: str, cwd: Path) -> None:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip()}")
-
-
-@dataclass
-class Pki:
-    """Certificates in ``root``; :meth:`client` issues (and caches) one per common name."""
-
-    root: Path
-
-    @classmethod
-    def create(cls, root: Path) -> Pki:
-        root.mkdir(parents=True, exist_ok=True)
-        ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-        _run(OPENSSL, "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt",
-             "-days", "2", "-subj", "/CN=test-ca", cwd=root)
-        pki = cls(root)
-        pki._issue("server", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1")
-        return pki
-
-    @property
-    def ca(self) -> Path:
-        return self.root / "ca.crt"
-
-    @property
-    def server_cert(self) -> Path:
-        return self.root / "server.crt"
-
-    @property
-    def server_key(self) -> Path:
-        return self.root / "server.key"
-
-    def client(self, cn: str) -> TlsFiles:
-        """TLS files for a client whose certificate CN (= MQTT username) is ``cn``."""
-        if not (self.root / f"{cn}.crt").exists():
-            self._issue(cn, cn, None)
-        return TlsFiles(self.ca, self.root / f"{cn}.crt", self.root / f"{cn}.key")
-
-    def _issue(self, name: str, cn: str, ext: str | None) -> None:
-        ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-        _run(OPENSSL, "req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr",
-             "-subj", f"/CN={cn}", cwd=self.root)
-        extra = ("-extfile", f"{name}.ext") if ext else ()
-        if ext:
-            (self.root / f"{name}.ext").write_text(ext + "\n")
-        _run(OPENSSL, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "2", "-out", f"{name}.crt", *extra, cwd=self.root)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Broker:
-    """One mosquitto process with its own directory, config, ACL and log."""
-
-    def __init__(self, pki: Pki, workdir: Path, *, acl: str | None = None) -> None:
-        self.pki = pki
-        self.dir = workdir
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.acl = mosquitto_acl((CENTRAL,)) if acl is None else acl
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def host(self) -> str:
-        return "127.0.0.1"
-
-    @property
-    def log(self) -> str:
-        path = self.dir / "mosquitto.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def config(self) -> str:
-        return "\n".join(
-            [
-                "per_listener_settings false",
-                f"listener {self.port} 127.0.0.1",
-                f"cafile {self.pki.ca}",
-                f"certfile {self.pki.server_cert}",
-                f"keyfile {self.pki.server_key}",
-                "tls_version tlsv1.2",
-                "require_certificate true",
-                "use_identity_as_username true",
-                "allow_anonymous false",
-                f"acl_file {self.dir / 'acl'}",
-                "persistence true",
-                f"persistence_location {self.dir}/",
-                "autosave_interval 0",
-                "user root",
-                f"log_dest file {self.dir / 'mosquitto.log'}",
-                "log_type error",
-                "log_type warning",
-                "log_type notice",
-                "log_type information",
-                "",
-            ]
-        )
-
-    def start(self, timeout_s: float = 10.0) -> None:
-        (self.dir / "acl").write_text(self.acl)
-        (self.dir / "mosquitto.conf").write_text(self.config())
-        self._proc = subprocess.Popen(
-            [MOSQUITTO, "-c", str(self.dir / "mosquitto.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout_s
-        while not self._handshake_ok():
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited ({self._proc.returncode}): {self.log}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not accept TLS in {timeout_s} s: {self.log}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        """SIGTERM: mosquitto saves sessions and retained messages, as a clean restart would."""
-        if self._proc is None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._proc = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def _handshake_ok(self) -> bool:
-        context = ssl.create_default_context(cafile=str(self.pki.ca))
-        files = self.pki.client(CENTRAL)
-        context.load_cert_chain(str(files.cert), str(files.key))
-        try:
-            with (
-                socket.create_connection((self.host, self.port), timeout=1) as raw,
-                context.wrap_socket(raw, server_hostname=self.host),
-            ):
-                return True
-        except OSError:
-            return False
-
-
-class Proxy:
-    """A TCP relay 127.0.0.1:``port`` → broker that tests can break on purpose."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = target_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        self._drop: set[str] = set()  # "up" (client→broker) and/or "down" (broker→client)
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        self._refusing = False
-        threading.Thread(target=self._accept, daemon=True, name="proxy-accept").start()
-
-    def drop(self, direction: str) -> None:
-        """Silently discard the bytes of ``direction`` ("up" or "down") from now on."""
-        with self._lock:
-            self._drop.add(direction)
-
-    def refuse(self, on: bool = True) -> None:
-        """Close new connections at once (the broker looks unreachable) until ``refuse(False)``."""
-        self._refusing = on
-
-    def heal(self) -> None:
-        with self._lock:
-            self._drop.clear()
-
-    def cut(self) -> None:
-        """Close every relayed connection (both sides see the socket die)."""
-        with self._lock:
-            pairs, self._pairs = self._pairs, []
-        for a, b in pairs:
-            for s in (a, b):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                with contextlib.suppress(OSError):
-                    s.close()
-
-    def close(self) -> None:
-        self._closed = True
-        with contextlib.suppress(OSError):
-            self._listener.close()
-        self.cut()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            if self._refusing:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._pairs.append((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream, "up"), daemon=True).start()
-            threading.Thread(
-                target=self._pump, args=(upstream, client, "down"), daemon=True
-            ).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, direction: str) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                with self._lock:
-                    dropping = direction in self._drop
-                if not dropping:
-                    dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
+__all__ = [
+    "CENTRAL",
+    "Broker",
+    "Pki",
+    "Proxy",
+    "TestbedUnavailable",
+    "broker",
+    "free_port",
+    "mosquitto_path",
+    "openssl_path",
+    "pki",
+    "proxy",
+]
 
 
 @pytest.fixture(scope="session")
