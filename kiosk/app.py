@@ -71,6 +71,7 @@ from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
 from kiosk.link import Backoff, KioskLink, LinkSettings, MqttClient, TlsFiles
 from kiosk.link._paho import Endpoint, MqttEvent
 from kiosk.runtime import CentralPort, InProcessCentral, KioskRuntime, RuntimeConfig
+from kiosk.runtime.offline_snapshot import SnapshotSource
 from kiosk.sdnotify import Notifier, WatchdogGate, ping_if_healthy, watchdog_period
 from kiosk.state import AppliedConfig, StateDocuments
 from kiosk.web import Catalog, ScreenHub, create_app, serve
@@ -536,6 +537,8 @@ class Daemon:
         library = cfg.kiosk.library
         stores = self._stores
         state_path = cfg.journal.path.with_name("state.json")
+        # Central's stored holds and blocked cards, read in the journal thread (issue §5).
+        offline_data = SnapshotSource(lambda: time.time_ns() // 1_000_000)
 
         def open_journal() -> Journal:
             """Runs in the journal thread, which then owns all three stores."""
@@ -543,6 +546,7 @@ class Daemon:
             journal = Journal.open(cfg.journal.path, kiosk=cfg.kiosk.id, clock=time.time)
             stores.journal = journal
             stores.offline = OfflineData(journal.db)
+            offline_data.open(stores.offline)
             stores.state = StateDocuments.open(state_path, clock=time.time)
             return journal
 
@@ -575,6 +579,7 @@ class Daemon:
             open_journal=open_journal,
             central=central,
             offline_policy=OfflinePolicy(cfg.offline.to_offline_config(library)),
+            offline_data=offline_data,
             on_action=on_action,
         )
 

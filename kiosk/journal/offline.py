@@ -72,6 +72,26 @@ class OfflineData:
         now = validate_ms("now_ms", now_ms)
         return [h for h in holds if h.expires_ms is None or h.expires_ms > now]
 
+    def all_holds(self, *, now_ms: int | None = None) -> list[HoldRow]:
+        """Every stored hold, soonest expiry first (no expiry last) per item; with ``now_ms``,
+        expired ones are left out. The offline policy's snapshot is built from this."""
+        where, params = "", []
+        if now_ms is not None:
+            where, params = "WHERE expires_ms IS NULL OR expires_ms > ? ", [
+                validate_ms("now_ms", now_ms)
+            ]
+        rows = self._db.query(
+            "SELECT pii, owner, patron, pickup, expires_ms FROM holds "
+            f"{where}ORDER BY pii, owner, expires_ms IS NULL, expires_ms, library, patron",
+            params,
+        )
+        return [HoldRow(*row) for row in rows]
+
+    def holds_versions(self) -> dict[str, int]:
+        """Each library's holds snapshot version."""
+        rows = self._db.query("SELECT library, version FROM holds_version ORDER BY library")
+        return {str(library): int(version) for library, version in rows}
+
     # -- blocked cards ---------------------------------------------------------------------
 
     def replace_blocked_cards(
@@ -98,6 +118,9 @@ class OfflineData:
     def blocked_cards_version(self) -> int | None:
         rows = self._db.query("SELECT version FROM blocked_version WHERE id = 1")
         return int(rows[0][0]) if rows else None
+
+    def blocked_cards(self) -> frozenset[str]:
+        return frozenset(str(row[0]) for row in self._db.query("SELECT card FROM blocked_cards"))
 
     def is_card_blocked(self, card: str) -> bool:
         return bool(self._db.query("SELECT 1 FROM blocked_cards WHERE card = ?", (card,)))

@@ -177,7 +177,9 @@ class _Recovery:
                 lambda j: j.decide(record.tx_id, decision, offline=False, reply=reply)
             )
         else:
-            offline = self._offline_decision(record)
+            # The snapshot is read in the journal's thread: its SQLite connection lives there.
+            snapshot = await self.journal(lambda _j: self.offline_data())
+            offline = self._offline_decision(record, snapshot)
             recorded = journal_decision(offline)
             self.offline.append(record.tx_id)
             notes.append(f"central did not answer: decided offline, {offline.result}")
@@ -186,7 +188,7 @@ class _Recovery:
         assert isinstance(decided, TxRecord)
         return decided
 
-    def _offline_decision(self, record: TxRecord) -> Any:
+    def _offline_decision(self, record: TxRecord, snapshot: OfflineData) -> Any:
         op = MACHINE_OP[record.op]
         patron = None
         if record.patron is not None:
@@ -195,7 +197,7 @@ class _Recovery:
             op,
             identity_from_record(record),
             patron,
-            self.offline_data(),
+            snapshot,
             offline_count_for_patron=0,
             now=ms_to_datetime(record.ts_ms),
         )
