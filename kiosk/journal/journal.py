@@ -6,10 +6,11 @@ far each one got (the step table is in :mod:`kiosk.journal.records`, restart han
 :mod:`kiosk.journal.recovery`).
 
 The outbox is the set of rows central has not answered and that are not parked, in ``seq`` order.
-A row leaves it only when central's reply is recorded (:meth:`Journal.ack`); a row whose publish
-failed for a permanent reason is parked (kept, shown to staff, excluded from the drain) until
-unparked. Nothing is ever evicted: every row, cancelled or marked for reconciliation included, is
-sent, because central holds back on a ``seq`` gap.
+A row leaves it only when central's reply is recorded (:meth:`Journal.ack`, or
+:meth:`Journal.ack_many` for a burst of replies in one fsync); a row whose publish failed for a
+permanent reason is parked (kept, shown to staff, excluded from the drain) until unparked.
+Nothing is ever evicted: every row, cancelled or marked for reconciliation included, is sent,
+because central holds back on a ``seq`` gap.
 
 One thread owns a journal (see :mod:`kiosk.journal.db` for how the asyncio app does it).
 """
@@ -203,19 +204,36 @@ class Journal:
 
     def ack(self, tx_id: str, reply: Mapping[str, Any]) -> bool:
         """Record central's reply; True if it was new, False for a repeat (the first is kept)."""
-        seq = self._seq_of(tx_id)
-        columns = self._reply_columns(reply)
-        with self._db.write(f"ack of {tx_id}") as conn:
-            columns["answered_ms"] = self._db.now_ms()
-            sets = ", ".join(f"{name} = ?" for name in columns)
-            cursor = conn.execute(
-                f"UPDATE tx SET {sets} WHERE seq = ? AND answered_ms IS NULL",
-                (*columns.values(), seq),
-            )
-            if cursor.rowcount == 1:
-                return True
-            self._require_row(conn, seq, tx_id)
-            return False
+        return self.ack_many([(tx_id, reply)])[0]
+
+    def ack_many(self, replies: Sequence[tuple[str, Mapping[str, Any]]]) -> list[bool]:
+        """Record several replies in one transaction (one fsync for a burst of replies).
+
+        Each result is as :meth:`ack` would give, in order (a tx_id twice: the first reply is
+        kept, the second gives False). All or nothing: one bad tx_id or reply, or one row not in
+        the journal, raises and records none of them.
+        """
+        if len(replies) > MAX_BATCH:
+            raise RecordError(f"ack_many: at most {MAX_BATCH} replies, got {len(replies)}")
+        prepared = [(tx_id, self._seq_of(tx_id), self._reply_columns(reply))
+                    for tx_id, reply in replies]
+        if not prepared:
+            return []
+        what = f"ack of {prepared[0][0]}" if len(prepared) == 1 else f"ack of {len(prepared)} rows"
+        with self._db.write(what) as conn:
+            now = self._db.now_ms()
+            out = []
+            for tx_id, seq, columns in prepared:
+                columns["answered_ms"] = now
+                sets = ", ".join(f"{name} = ?" for name in columns)
+                cursor = conn.execute(
+                    f"UPDATE tx SET {sets} WHERE seq = ? AND answered_ms IS NULL",
+                    (*columns.values(), seq),
+                )
+                if cursor.rowcount != 1:
+                    self._require_row(conn, seq, tx_id)
+                out.append(cursor.rowcount == 1)
+            return out
 
     def park(self, tx_id: str, reason: str) -> bool:
         """Take an unanswered row out of the drain (kept); True if it was not parked before."""

@@ -17,6 +17,9 @@ Why it looks the way it does (facts in reference/mqtt-edge.md §1):
 - Every paho callback becomes one frozen event value handed to ``on_event``; with ``loop`` given
   it is marshalled onto that asyncio loop (``call_soon_threadsafe``), so nothing the caller owns
   is touched from paho's thread, and no application lock is ever taken inside a paho callback.
+- ``TCP_NODELAY`` on the socket: paho leaves Nagle on, so a publish written while an earlier one
+  is unacknowledged at TCP level waits for the peer's delayed ACK (~40 ms on Linux); the drain's
+  one-publish-per-reply rhythm hit that wait every few messages.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -266,6 +270,7 @@ class MqttClient:
         client.on_connect_fail = self._handle_connect_fail
         client.on_publish = self._handle_publish
         client.on_message = self._handle_message
+        client.on_socket_open = _no_delay
         return client
 
     def _schedule_retry(self) -> float:
@@ -333,6 +338,14 @@ class MqttClient:
             self._loop.call_soon_threadsafe(self._on_event, event)
         except RuntimeError:  # the loop is closed: the owner has gone away
             _log.debug("mqtt %s: event after loop closed: %r", self._endpoint.client_id, event)
+
+
+def _no_delay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
+    """Send each MQTT packet at once (see the module docstring: Nagle vs. delayed ACK)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError) as exc:  # not a TCP socket (e.g. a test double)
+        _log.debug("mqtt: TCP_NODELAY not set: %s", exc)
 
 
 def _tls_context(files: TlsFiles) -> ssl.SSLContext:

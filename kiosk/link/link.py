@@ -69,6 +69,9 @@ from kiosk.link.topics import (
 __all__ = ["ClientPort", "KioskLink", "LinkSettings"]
 
 _log = logging.getLogger(__name__)
+# While the drain is busy, info (which counts the outbox) goes out at most this often; once
+# nothing is in flight it goes out at once.
+_INFO_EVERY_S = 1.0
 
 ConfigApplier = Callable[[Mapping[str, Any]], Awaitable[None] | None]
 
@@ -165,6 +168,7 @@ class KioskLink:
         self._central_online: bool | None = None
         self._pending_alerts: deque[bytes] = deque(maxlen=100)
         self._info_dirty = False
+        self._info_at = 0.0  # monotonic time of the last info publish
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -317,6 +321,7 @@ class KioskLink:
         }
         payload = encode(Message.INFO, body, self._topics.info)
         self._info_dirty = False
+        self._info_at = time.monotonic()
         return self._publish(self._topics.info, payload, retain=True) is not None
 
     # -- events from the MQTT client -------------------------------------------------------
@@ -446,12 +451,17 @@ class KioskLink:
                 f"{msg.topic}: reply for {tx_id!r} carries correlation data "
                 f"{msg.correlation[:40]!r}, expected the tx_id"
             )
+        # not awaited here: the next replies are read meanwhile, and the store writes them in
+        # one transaction (the row is only released once its reply is committed)
+        self._spawn(self._record_reply(msg.topic, tx_id, reply))
+
+    async def _record_reply(self, topic: str, tx_id: str, reply: dict[str, Any]) -> None:
         try:
             await self._store.ack(tx_id, reply)
         except KioskError as exc:
-            raise PayloadError(
-                f"{msg.topic}: reply for {tx_id!r} cannot be recorded: {exc}"
-            ) from None
+            _log.warning("link: dropped message: %s: reply for %r cannot be recorded: %s",
+                         topic, tx_id, exc)
+            return
         self._inflight.pop(tx_id, None)
         waiter = self._tx_waiters.pop(tx_id, None)
         if waiter is not None and not waiter.done():
@@ -566,7 +576,9 @@ class KioskLink:
                 continue
             self._check_stall()
             await self._fill_window()
-            if self._info_dirty and self._connected:
+            if self._info_dirty and self._connected and (
+                not self._inflight or time.monotonic() - self._info_at >= _INFO_EVERY_S
+            ):
                 await self.publish_info()
 
     async def _fill_window(self) -> None:
