@@ -30,8 +30,7 @@ from drivers.supervisor import (
     Backoff,
     DeviceFault,
     DeviceRecovered,
-    DeviceSupervisor,
-    SupervisorState,
+    SupervisedReader,
 )
 
 __all__ = [
@@ -186,7 +185,7 @@ def serial_opener(
     return open_port
 
 
-class BarcodeScanner:
+class BarcodeScanner(SupervisedReader[SerialPortLike]):
     """Reads lines from a serial scanner in its own thread; emits ``kind="barcode"`` events."""
 
     def __init__(
@@ -204,35 +203,21 @@ class BarcodeScanner:
         on_recover: Callable[[DeviceRecovered], None] | None = None,
     ) -> None:
         LineSplitter(terminator, max_length)  # validate now, not in the thread
-        self.name = name
         self._terminator: Terminator = terminator
         self._max_length = max_length
         self._on_event = on_event
         self._on_warning = on_warning
         self._clock = clock
-        self._supervisor: DeviceSupervisor[SerialPortLike] = DeviceSupervisor(
+        super().__init__(
             open_port,
             name=name,
-            backoff=backoff,
-            run_fn=self._read_loop,
             clock=clock,
+            backoff=backoff,
             on_fault=on_fault,
             on_recover=on_recover,
         )
 
-    @property
-    def state(self) -> SupervisorState:
-        return self._supervisor.state
-
-    def start(self) -> None:
-        """Start the reader thread."""
-        self._supervisor.start()
-
-    def stop(self, timeout: float | None = 5.0) -> None:
-        """Stop reading, close the port and wait for the thread."""
-        self._supervisor.stop(timeout)
-
-    def _read_loop(self, port: SerialPortLike, stop: threading.Event) -> None:
+    def _read(self, port: SerialPortLike, stop: threading.Event) -> None:
         # A fresh splitter per connection: half a line from before an unplug is not a code.
         splitter = LineSplitter(self._terminator, self._max_length)
         while not stop.is_set():

@@ -37,6 +37,7 @@ __all__ = [
     "DeviceFault",
     "DeviceRecovered",
     "DeviceSupervisor",
+    "SupervisedReader",
     "SupervisorState",
     "SupportsClose",
 ]
@@ -317,3 +318,47 @@ def _call_quietly(callback: Callable[[E], None], event: E, name: str) -> None:
         callback(event)
     except Exception:  # a broken listener must not stop the supervision of the device
         _log.exception("%s: supervisor callback failed", name)
+
+
+class SupervisedReader(Generic[D]):
+    """A device read in its own supervised thread: the card reader and the scanner build on it.
+
+    Subclasses implement :meth:`_read` (the loop over an open device, until ``stop`` is set); the
+    supervisor opens the device, runs the loop, and re-opens it with backoff after a fault.
+    """
+
+    def __init__(
+        self,
+        open_fn: Callable[[], D],
+        *,
+        name: str,
+        clock: Callable[[], float],
+        backoff: Backoff | None,
+        on_fault: Callable[[DeviceFault], None] | None,
+        on_recover: Callable[[DeviceRecovered], None] | None,
+    ) -> None:
+        self.name = name
+        self._supervisor: DeviceSupervisor[D] = DeviceSupervisor(
+            open_fn,
+            name=name,
+            backoff=backoff,
+            run_fn=self._read,
+            clock=clock,
+            on_fault=on_fault,
+            on_recover=on_recover,
+        )
+
+    @property
+    def state(self) -> SupervisorState:
+        return self._supervisor.state
+
+    def start(self) -> None:
+        """Start the reading thread."""
+        self._supervisor.start()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop reading, close the device and wait for the thread."""
+        self._supervisor.stop(timeout)
+
+    def _read(self, device: D, stop: threading.Event) -> None:
+        raise NotImplementedError

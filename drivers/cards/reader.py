@@ -23,8 +23,7 @@ from drivers.supervisor import (
     Backoff,
     DeviceFault,
     DeviceRecovered,
-    DeviceSupervisor,
-    SupervisorState,
+    SupervisedReader,
 )
 
 __all__ = ["CardReader", "UidSource"]
@@ -45,7 +44,7 @@ class UidSource(Protocol):
     def close(self) -> None: ...
 
 
-class CardReader:
+class CardReader(SupervisedReader[UidSource]):
     """Polls a UID source every ``poll_interval_s`` and emits debounced :class:`CardEvent` s."""
 
     def __init__(
@@ -66,35 +65,21 @@ class CardReader:
             raise DriverConfigError(
                 f"card reader {name!r}: poll_interval_s must be >= 0, got {poll_interval_s!r}"
             )
-        self.name = name
         self._rule = rule
         self._on_event = on_event
         self._poll_interval_s = float(poll_interval_s)
         self._clock = clock
         self._debouncer = Debouncer(debounce_s)
-        self._supervisor: DeviceSupervisor[UidSource] = DeviceSupervisor(
+        super().__init__(
             open_source,
             name=name,
-            backoff=backoff,
-            run_fn=self._poll,
             clock=clock,
+            backoff=backoff,
             on_fault=on_fault,
             on_recover=on_recover,
         )
 
-    @property
-    def state(self) -> SupervisorState:
-        return self._supervisor.state
-
-    def start(self) -> None:
-        """Start the reader thread."""
-        self._supervisor.start()
-
-    def stop(self, timeout: float | None = 5.0) -> None:
-        """Stop polling, close the device and wait for the thread."""
-        self._supervisor.stop(timeout)
-
-    def _poll(self, source: UidSource, stop: threading.Event) -> None:
+    def _read(self, source: UidSource, stop: threading.Event) -> None:
         while not stop.is_set():
             uid = source.read_uid()
             if uid:
