@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from drivers.virtual import AirTiming, VirtualPad, VirtualReader, load_tags, save_tags
+from drivers.virtual import AirTiming, VirtualPad, load_tags
 from kiosk.circulation import (
     CardKind,
     Debounce,
@@ -43,35 +43,13 @@ from kiosk.journal import Journal, OfflineData
 from kiosk.link import Backoff, ExecutorStore, KioskLink, LinkSettings, TlsFiles
 from kiosk.runtime import KioskRuntime, RuntimeConfig, sim
 from kiosk.state import StateDocuments
+from kiosk.testbed.durable_pad import DurablePadReader
 
-__all__ = ["DurablePadReader", "main"]
+__all__ = ["main"]
 
 _CONNECT_S = 10.0
 _ROUND_S = 30.0
 MODES = ("checkout", "return", "recover")
-
-
-class DurablePadReader(VirtualReader):
-    """Saves the pad's tags after every write: the physical tag keeps what was written."""
-
-    def __init__(self, pad: VirtualPad, path: Path) -> None:
-        super().__init__(pad, retry_delay=0.0)
-        self.path = path
-
-    def _save(self) -> None:
-        save_tags(self.path, self.pad.tags())
-
-    def write_afi(self, uid: bytes, afi: int) -> None:
-        try:
-            super().write_afi(uid, afi)
-        finally:
-            self._save()
-
-    def set_eas(self, uid: bytes, enabled: bool) -> None:
-        try:
-            super().set_eas(uid, enabled)
-        finally:
-            self._save()
 
 
 class _LinkPort:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rt_socket_central import SocketCentral
 
-from drivers.virtual import AirTiming, VirtualPad, VirtualReader, load_tags, save_tags
+from drivers.virtual import AirTiming, VirtualPad, load_tags
 from kiosk.circulation import (
     CardKind,
     Debounce,
@@ -32,29 +32,7 @@ from kiosk.circulation import (
 from kiosk.circulation.session import Action, CardPresented, ItemResult
 from kiosk.journal import Journal
 from kiosk.runtime import KioskRuntime, RuntimeConfig, sim
-
-
-class DurablePadReader(VirtualReader):
-    """Saves the pad's tags after every write: the physical tag keeps what was written."""
-
-    def __init__(self, pad: VirtualPad, path: Path) -> None:
-        super().__init__(pad, retry_delay=0.0)
-        self.path = path
-
-    def _save(self) -> None:
-        save_tags(self.path, self.pad.tags())
-
-    def write_afi(self, uid: bytes, afi: int) -> None:
-        try:
-            super().write_afi(uid, afi)
-        finally:
-            self._save()
-
-    def set_eas(self, uid: bytes, enabled: bool) -> None:
-        try:
-            super().set_eas(uid, enabled)
-        finally:
-            self._save()
+from kiosk.testbed.durable_pad import DurablePadReader
 
 
 def say(line: str) -> None:
