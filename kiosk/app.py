@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,8 +49,15 @@ from aiohttp import web
 
 from central.domain import CentralDomain
 from drivers.cards import CardEvent, CardReader, open_nfcpy
-from drivers.errors import ReaderTimeout, ReaderUnavailable
-from drivers.gpio import KioskGpio, make_pin_factory
+from drivers.errors import (
+    AuthenticationFailed,
+    BlockLocked,
+    NoTag,
+    ReaderTimeout,
+    ReaderUnavailable,
+    WriteFailed,
+)
+from drivers.gpio import InputEvent, KioskGpio, PinFactory, make_pin_factory
 from drivers.iso15693 import Command, Reply
 from drivers.printer import ReceiptPrinter, open_receipt_printer
 from drivers.reader import Reader, TagSeen
@@ -64,17 +72,36 @@ from kiosk.circulation import (
     OfflinePolicy,
     SessionConfig,
 )
-from kiosk.circulation.session import Action, CardPresented, Event
+from kiosk.circulation.session import (
+    Action,
+    CardPresented,
+    Event,
+    OutOfService,
+    StaffOverride,
+)
+from kiosk.compose.receipts import PrinterReceipts
+from kiosk.compose.staffdesk import DeviceState, LoopBridge, StaffRecorder, StatusBoard
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError, SessionError
 from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
 from kiosk.link import Backoff, KioskLink, LinkSettings, MqttClient, TlsFiles
 from kiosk.link._paho import Endpoint, MqttEvent
+from kiosk.logistics import Statistics, TransitBins
+from kiosk.panel import Panel, ReceiptPort
 from kiosk.runtime import CentralPort, InProcessCentral, KioskRuntime, RuntimeConfig
 from kiosk.runtime.offline_snapshot import SnapshotSource
 from kiosk.sdnotify import Notifier, WatchdogGate, ping_if_healthy, watchdog_period
 from kiosk.state import AppliedConfig, StateDocuments
-from kiosk.web import Catalog, ScreenHub, create_app, serve
+from kiosk.state.documents import ScryptParams
+from kiosk.web import (
+    Catalog,
+    PatronSummary,
+    ScreenHub,
+    StaffAuth,
+    StaffDesk,
+    create_app,
+    serve,
+)
 
 __all__ = [
     "Daemon",
@@ -92,6 +119,10 @@ log = logging.getLogger("kiosk.app")
 T = TypeVar("T")
 
 READER, JOURNAL, MQTT = "reader", "journal", "mqtt"
+_TAG_LEVEL = (NoTag, BlockLocked, WriteFailed, AuthenticationFailed)
+"""Reader errors about one tag: the reader itself is fine and stays open."""
+RESTART_STATUS = 75  # EX_TEMPFAIL: the `restart` command asks systemd for a fresh start
+STAFF_IDLE_S = 120.0  # staff mode closes itself after this long without a request
 _CARD_KIND: dict[str, CardKind] = {
     "rfid-uid": CardKind.UID,
     "mifare-sector": CardKind.MIFARE,
@@ -163,6 +194,10 @@ class Health:
         with self._lock:
             self._faults[device] = text
 
+    def clear_fault(self, device: str) -> None:
+        with self._lock:
+            self._faults.pop(device, None)
+
     def faults(self) -> dict[str, str]:
         with self._lock:
             return dict(self._faults)
@@ -202,6 +237,8 @@ class SupervisedReader(Reader):
         self.max_read_bytes = device.max_read_bytes
         try:
             return operation(device)
+        except _TAG_LEVEL:
+            raise  # the tag (not the reader) did not cooperate: it left the field, is locked…
         except (ReaderUnavailable, ReaderTimeout, OSError) as exc:
             self._supervisor.report_fault(exc)
             raise
@@ -233,6 +270,34 @@ class NoCentral:
 
     async def lookup_patron(self, card: str, pin: str | None) -> dict[str, Any] | None:
         return None
+
+
+class _SummarisingCentral:
+    """A central port that also hands the patron's loans, limit and overdue count (from
+    central's patron reply) to the screen, for the quota line and the overdue warning."""
+
+    def __init__(
+        self, inner: CentralPort, on_summary: Callable[[PatronSummary | None], None]
+    ) -> None:
+        self._inner = inner
+        self._on_summary = on_summary
+
+    async def request_tx(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
+        return await self._inner.request_tx(event)
+
+    async def lookup_patron(self, card: str, pin: str | None) -> dict[str, Any] | None:
+        reply = await self._inner.lookup_patron(card, pin)
+        if reply is not None and reply.get("result") == "accepted":
+            loans, limit, overdue = reply.get("loans"), reply.get("limit"), reply.get("overdue")
+            if isinstance(loans, int):
+                self._on_summary(
+                    PatronSummary(
+                        loans=loans,
+                        limit=limit if isinstance(limit, int) else None,
+                        overdue=overdue if isinstance(overdue, int) else 0,
+                    )
+                )
+        return reply
 
 
 class _LinkCentral:
@@ -399,6 +464,10 @@ class Daemon:
         grace_s: how long a session in flight may take to finish at shutdown.
         monotonic: the supervision loop's clock (seconds).
         on_action: also sees every screen action (bench, tests).
+        pin_factory: the GPIO pin factory to use instead of the configured one (the demo's
+            simulator keeps gpiozero's MockFactory to drive the inputs and watch the outputs).
+        reader_opener: opens the RFID reader instead of ``[reader] spec`` (the demo reopens the
+            same virtual pad, so its tags survive a reader fault).
     """
 
     def __init__(
@@ -412,8 +481,12 @@ class Daemon:
         grace_s: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
         on_action: Callable[[Action], None] | None = None,
+        pin_factory: PinFactory | None = None,
+        reader_opener: Callable[[], Reader] | None = None,
     ) -> None:
         self.config = config
+        self._pin_factory = pin_factory
+        self._reader_opener = reader_opener
         self.notify = SafeNotifier(notifier)
         self.health = Health()
         self._central = central
@@ -434,6 +507,14 @@ class Daemon:
         self._accepting = False
         self._probe: asyncio.Task[None] | None = None
         self._wedges: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self.devices = DeviceState()
+        self.panel: Panel | None = None
+        self.staff: StaffDesk | None = None
+        self._service_key = False
+        self._bin_full = False
+        self._remote_out = False
+        self.exit_status = 0
 
     # ------------------------------------------------------------------ beats
 
@@ -472,12 +553,15 @@ class Daemon:
         central = self._central
         if central is None and cfg.mqtt.enabled:
             central = _LinkCentral(self._build_link())
-        self.parts.runtime = self._build_runtime(reader, central or NoCentral())
+        self.parts.runtime = self._build_runtime(
+            reader, _SummarisingCentral(central or NoCentral(), self.hub.set_summary)
+        )
         recovery = await self.runtime.start()
         log.info("journal %s open; recovery: %s", cfg.journal.path, recovery)
         self.notify.status("starting: web server")
+        self.staff = self._build_staff(loop)
         app = create_app(
-            self.hub, self._sink, self.catalog, default_lang=cfg.kiosk.language
+            self.hub, self._sink, self.catalog, default_lang=cfg.kiosk.language, staff=self.staff
         )
         self.parts.web, self.parts.port = await serve(app, host=cfg.web.bind, port=cfg.web.port)
         log.info("patron screen on http://%s:%d/", cfg.web.bind, self.parts.port)
@@ -491,6 +575,12 @@ class Daemon:
             self.hub.set_link(False)
         self.parts.gpio = self._start_gpio()
         self.parts.printer = self._start_printer()
+        self.panel = self._build_panel(loop)
+        if self.parts.gpio is not None:
+            self.parts.gpio.on_change(
+                lambda event: self._call_soon(loop, partial(self._gpio_input, event))
+            )
+            self._sync_inputs()
         self._start_inputs(loop)
         self._accepting = True
         self._install_signals(loop)
@@ -501,7 +591,7 @@ class Daemon:
         spec = self.config.reader.spec
 
         def open_fn() -> Reader:
-            device = open_reader(spec)
+            device = open_reader(spec) if self._reader_opener is None else self._reader_opener()
             try:
                 device.open()
             except BaseException:
@@ -552,6 +642,8 @@ class Daemon:
 
         def on_action(action: Action) -> None:
             self.hub.publish([action])
+            if self.panel is not None:
+                self.panel.observe(action)
             if self._on_action is not None:
                 self._on_action(action)
 
@@ -615,7 +707,7 @@ class Daemon:
             return client
 
         store = _JournalStore(self._journal_call, self._stores)
-        link = KioskLink(settings, store, client_factory=factory)
+        link = KioskLink(settings, store, client_factory=factory, commands=self._commands())
         self.parts.link = link
         self.health.link = "central link connecting"
         return link
@@ -623,10 +715,192 @@ class Daemon:
     async def _journal_call(self, fn: Callable[[], T]) -> T:
         return await self.runtime.journal(lambda _journal: fn())
 
+    # ------------------------------------------------------------------ staff, panel, inputs
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # loop closed at shutdown
+            loop.call_soon_threadsafe(fn)
+
+    def _verify_staff(self, bridge: LoopBridge, staff_id: str, pin: str) -> bool:
+        """Runs in a worker thread: the credential comes from the journal thread (which owns the
+        state documents), the slow scrypt runs here."""
+        stores = self._stores
+
+        def fetch() -> Any:
+            return None if stores.state is None else stores.state.staff(staff_id)
+
+        credential = bridge.call(lambda: self._journal_call(fetch))
+        if credential is None:
+            ScryptParams().derive(pin.encode(), bytes(16))  # same work for unknown ids
+            return False
+        return bool(credential.matches(pin))
+
+    def _build_staff(self, loop: asyncio.AbstractEventLoop) -> StaffDesk:
+        cfg = self.config
+        bridge = LoopBridge(loop)
+        names = {cfg.kiosk.library: cfg.kiosk.library}
+        recorder = StaffRecorder(
+            self.runtime.journal,
+            spawn=self._spawn,
+            on_recorded=self._outbox_changed,
+        )
+
+        def devices() -> dict[str, str | None]:
+            reader = self.parts.reader
+            printer = self.parts.printer
+            return {
+                "reader": None if reader is None else f"{cfg.reader.spec} ({reader.state})",
+                "gpio": None if self.parts.gpio is None else cfg.gpio.factory,
+                "printer": None if printer is None else f"{cfg.printer.spec} ({printer.state})",
+            }
+
+        def format_ms(ms: int) -> str:
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+        return StaffDesk(
+            auth=StaffAuth(
+                partial(self._verify_staff, bridge),
+                clock=time.monotonic,
+                idle_s=STAFF_IDLE_S,
+            ),
+            catalog=self.catalog,
+            report=recorder,
+            today=lambda: datetime.now().date(),
+            status=StatusBoard(
+                faults=self.health.faults,
+                devices=devices,
+                state=self.devices,
+                data_dir=cfg.journal.path.parent,
+                format_ms=format_ms,
+            ),
+            bins=TransitBins(sending=cfg.kiosk.library, names=names),
+            statistics=Statistics(),
+            takeover=self._staff_takeover,
+        )
+
+    async def _staff_takeover(self, event: Event) -> None:
+        if isinstance(event, StaffOverride) and not event.active:
+            self.hub.set_staff_prompt(False)
+        self.runtime.submit(event)
+
+    def _outbox_changed(self) -> None:
+        if self.parts.link is not None:
+            self.parts.link.notify_outbox()
+
+    def _build_panel(self, loop: asyncio.AbstractEventLoop) -> Panel:
+        cfg = self.config
+        printer = self.parts.printer
+
+        def receipts() -> ReceiptPort | None:
+            device = None if printer is None else printer.device
+            if device is None:
+                return None
+            return PrinterReceipts(device, library=cfg.kiosk.library, machine_id=cfg.kiosk.id)
+
+        def run_blocking(work: Callable[[], None]) -> None:
+            self._spawn(asyncio.to_thread(work))
+
+        return Panel(
+            self.parts.gpio,
+            receipts,
+            run_blocking=run_blocking,
+            clock=datetime.now,
+            language=cfg.kiosk.language,
+            latch_on_return=True,
+        )
+
+    def _sync_inputs(self) -> None:
+        """Act on the inputs' state at start (a key left turned, a bin already full)."""
+        gpio = self.parts.gpio
+        if gpio is None:
+            return
+        for name, value in (("service_key", gpio.service_key), ("bin_full", gpio.bin_full)):
+            if value:
+                self._gpio_input(InputEvent(name, True, time.time()))
+
+    def _gpio_input(self, event: InputEvent) -> None:
+        """Service key: service mode (machine out of service, staff sign-in shown). Bin full:
+        out of service until emptied, reported as a fault and an alert to central."""
+        if event.name == "service_key" and event.active != self._service_key:
+            self._service_key = event.active
+            log.info("service key %s", "turned on" if event.active else "turned off")
+            self.hub.set_staff_prompt(event.active)
+        elif event.name == "bin_full" and event.active != self._bin_full:
+            self._bin_full = event.active
+            if event.active:
+                self.health.set_fault("bin", "return bin full")
+                log.warning("return bin full: out of service until it is emptied")
+                if self.parts.link is not None:
+                    with contextlib.suppress(Exception):
+                        self.parts.link.raise_alert("bin_full", "return bin full")
+            else:
+                self.health.clear_fault("bin")
+                log.info("return bin no longer full")
+        else:
+            return
+        self._apply_service_state()
+
+    def _apply_service_state(self) -> None:
+        out = self._service_key or self._bin_full or self._remote_out
+        if self._accepting:
+            self.runtime.submit(OutOfService(out))
+
+    # ------------------------------------------------------------------ remote commands
+
+    def _commands(self) -> dict[str, Any]:
+        def out_of_service(args: Mapping[str, Any]) -> dict[str, Any]:
+            self._remote_out = True
+            self._apply_service_state()
+            return {"out_of_service": True}
+
+        def in_service(args: Mapping[str, Any]) -> dict[str, Any]:
+            self._remote_out = False
+            self._apply_service_state()
+            return {"out_of_service": self._service_key or self._bin_full}
+
+        def open_chute(args: Mapping[str, Any]) -> dict[str, Any]:
+            gpio = self.parts.gpio
+            return {"latch": "absent" if gpio is None else gpio.pulse_latch()}
+
+        def log_level(args: Mapping[str, Any]) -> dict[str, Any]:
+            level = str(args.get("level", "")).upper()
+            if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+                raise ValueError(f"level {level!r}: expected debug, info, warning or error")
+            logging.getLogger().setLevel(level)
+            return {"level": level.lower()}
+
+        def restart(args: Mapping[str, Any]) -> dict[str, Any]:
+            self.exit_status = RESTART_STATUS  # non-zero: systemd's Restart=on-failure restarts
+            asyncio.get_running_loop().call_later(0.5, self.request_stop)
+            return {"restarting": True}
+
+        def diagnostics(args: Mapping[str, Any]) -> dict[str, Any]:
+            return {
+                "faults": self.health.faults(),
+                "outbox": self.devices.outbox_depth,
+                "version": __version__,
+                "screen": str(self.runtime.machine.state),
+            }
+
+        return {
+            "out_of_service": out_of_service,
+            "in_service": in_service,
+            "open_chute": open_chute,
+            "log_level": log_level,
+            "restart": restart,
+            "diagnostics": diagnostics,
+        }
+
     def _start_gpio(self) -> KioskGpio | None:
         gpio = self.config.gpio
         try:
-            factory = make_pin_factory(gpio.factory, chip=gpio.chip_override)
+            factory = self._pin_factory or make_pin_factory(gpio.factory, chip=gpio.chip_override)
             device = KioskGpio(gpio.to_gpio_config(), factory)
         except Exception as exc:  # the machine still serves patrons without its GPIO
             self.health.set_fault("gpio", f"{type(exc).__name__}: {exc}")
@@ -731,10 +1005,16 @@ class Daemon:
         if self._probe is not None and not self._probe.done():
             return
 
+        def look(journal: Journal) -> tuple[int, int | None]:
+            last = journal.db.query("SELECT max(answered_ms) FROM tx")[0][0]
+            return journal.outbox_depth(), None if last is None else int(last)
+
         async def probe() -> None:
             with contextlib.suppress(Exception):
-                await self.runtime.journal(lambda _journal: None)
+                depth, last = await self.runtime.journal(look)
                 self._beat(JOURNAL)
+                self.devices.outbox_depth = depth
+                self.devices.last_sync_ms = last
 
         self._probe = asyncio.create_task(probe(), name="journal-probe")
 
@@ -746,6 +1026,8 @@ class Daemon:
             self._beat(MQTT)
         online = link.connected
         self.health.link = "central link online" if online else "central link offline (queued)"
+        self.devices.link_online = online
+        self.devices.link_text = self.health.link
         self.hub.set_link(online)
 
     async def serve_forever(self) -> None:
@@ -812,5 +1094,5 @@ async def run_daemon(
         await daemon.serve_forever()
     finally:
         await daemon.shutdown()
-    return 0
+    return daemon.exit_status
 

@@ -1,13 +1,12 @@
-"""``kiosk demo``: the machine's whole path on a laptop, printed step by step.
+"""``kiosk demo``: the whole machine on a laptop — patron screen and simulator in a browser.
 
-Until the patron screen exists this is a terminal walk-through of what a self-service machine
-does, with real parts wherever one can run here: Guangzhou item tags are encoded
-(DB4401/T 96 ``gz-item``) onto simulated ICODE SLIX tags on the virtual pad; a FEIG ISO Host
-emulator serves the pad on a TCP port and the FEIG driver talks to it byte for byte; each
-transaction is journalled (SQLite, fsynced) before central — the reference central domain,
-in-process — decides; tag security is changed only after an accepted checkout and verified by
-reading back; returns are routed to the shelf or in transit to the owner library, and a reserved
-item is refused at the machine.
+Starts a private mosquitto, the reference central (``kiosk-central serve``, seeded with a demo
+library of three member libraries and a few hundred tagged items), and the kiosk daemon with the
+virtual RFID pad, mock GPIO and an in-memory receipt printer; then serves the simulator page
+beside the patron screen and prints both addresses. Ctrl+C stops everything.
+
+``--walkthrough`` prints the older terminal walk-through instead (FEIG emulator byte for byte,
+journal, in-process central; ``--json`` for a machine-readable result).
 """
 
 from __future__ import annotations
@@ -48,8 +47,46 @@ def register(sub: Any) -> None:
     demo.add_argument(
         "--state-dir", type=Path, default=None, help="keep the journal here (default: temporary)"
     )
-    demo.add_argument("--json", action="store_true", help="print the results as one JSON document")
+    demo.add_argument(
+        "--json", action="store_true", help="walk-through: print the results as one JSON document"
+    )
+    demo.add_argument(
+        "--walkthrough", action="store_true", help="print the terminal walk-through and exit"
+    )
+    demo.add_argument("--port", type=_port, default=8080, help="patron screen port (0: any free)")
+    demo.add_argument("--sim-port", type=_port, default=8081, help="simulator port (0: any free)")
+    demo.add_argument("--lang", choices=("zh", "en"), default="zh", help="screen language")
+    demo.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="what the demo logs on stderr",
+    )
+    demo.add_argument(
+        "--open", action="store_true", help="open the simulator in Chromium when it is ready"
+    )
+    demo.add_argument(
+        "--ready-file", type=Path, default=None, help=argparse.SUPPRESS
+    )  # tests: the addresses as JSON once ready
     demo.set_defaults(handler=run_demo)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port 0–65535")
+    return value
+
+
+def run_demo(args: argparse.Namespace, out: Output) -> int:
+    if args.walkthrough or args.json:
+        return run_walkthrough(args, out)
+    from kiosk.demo.run import run_browser_demo  # noqa: PLC0415 (heavy; not for the walk-through)
+
+    return run_browser_demo(args, out)
 
 
 @dataclass(frozen=True)
@@ -143,7 +180,7 @@ def _describe(step: _Step) -> str:
     )
 
 
-def run_demo(args: argparse.Namespace, out: Output) -> int:
+def run_walkthrough(args: argparse.Namespace, out: Output) -> int:
     data = _load_data(args.data)
     central = CentralDomain()
     central.load_json(data, "demo data")

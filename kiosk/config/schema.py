@@ -97,7 +97,7 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-_ISIL = r"[A-Za-z0-9]{1,4}-[A-Za-z0-9:/\-]{1,11}"
+_ISIL = r"(?=.{3,16}$)[A-Za-z0-9]{1,4}-[A-Za-z0-9:/\-]{1,15}"  # ISO 15511: at most 16 characters
 _ISIL_TEXT = "an ISIL (ISO 15511) such as \"CN-440100-0001\""
 _PINS_OUT = ("latch", "status_led", "buzzer")
 _PINS_IN = ("door_closed", "bin_full", "service_key")

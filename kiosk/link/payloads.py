@@ -187,6 +187,7 @@ SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
                 "blocked": {"type": "boolean"},
                 "loans": _UINT,
                 "limit": _UINT,
+                "overdue": _UINT,
             },
         },
         Message.ITEM_REQUEST: {

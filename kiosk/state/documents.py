@@ -102,6 +102,15 @@ class StaffCredential:
     digest: bytes
     updated_ms: int
 
+    def matches(self, secret: str) -> bool:
+        """Whether ``secret`` is this credential's PIN (slow on purpose; constant-time compare).
+
+        Lets a caller fetch the credential on the thread that owns the documents and spend the
+        scrypt time on another one.
+        """
+        computed = self.params.derive(_secret_bytes(secret), self.salt)
+        return hmac.compare_digest(computed, self.digest)
+
 
 @dataclass(frozen=True, slots=True)
 class BinCounter:
@@ -228,8 +237,7 @@ class StateDocuments:
         if credential is None:
             self._scrypt.derive(candidate, self._dummy_salt)
             return False
-        computed = credential.params.derive(candidate, credential.salt)
-        return hmac.compare_digest(computed, credential.digest)
+        return credential.matches(secret)
 
     # -- return-bin counters ---------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class ScreenHub:
         self._names = dict(library_names or {})
         self._model = ScreenModel()
         self._watchers: set[asyncio.Event] = set()
+        self._staff_prompt = False
 
     @property
     def model(self) -> ScreenModel:
@@ -66,8 +67,16 @@ class ScreenHub:
         self._model.set_summary(summary)
         self._notify()
 
+    def set_staff_prompt(self, on: bool) -> None:
+        """The service key is turned: the screen opens the staff sign-in (and closes it after)."""
+        if on != self._staff_prompt:
+            self._staff_prompt = on
+            self._notify()
+
     def view(self) -> dict[str, Any]:
-        return render(self._model, self._catalog, library_names=self._names)
+        view = render(self._model, self._catalog, library_names=self._names)
+        view["staff_prompt"] = self._staff_prompt
+        return view
 
     def view_frame(self) -> str:
         return json.dumps({"type": "view", "view": self.view()}, ensure_ascii=False)

@@ -64,7 +64,7 @@ def test_emulator_bad_listen_spec() -> None:
 
 
 def test_demo_runs_the_whole_path(kiosk: Any, tmp_path: Path) -> None:
-    run = kiosk("demo", "--json", "--state-dir", str(tmp_path))
+    run = kiosk("demo", "--walkthrough", "--json", "--state-dir", str(tmp_path))
     assert run.status == 0, run.err
     steps = run.json()["steps"]
     checkouts = [s for s in steps if s["op"] == "checkout"]
@@ -86,7 +86,7 @@ def test_demo_runs_the_whole_path(kiosk: Any, tmp_path: Path) -> None:
 
 
 def test_demo_text_mentions_each_stage() -> None:
-    run = kiosk_process("demo")
+    run = kiosk_process("demo", "--walkthrough")
     assert run.status == 0, run.err
     for fragment in ("FEIG emulator", "profile gz-item", "checkout", "transit:", "service desk"):
         assert fragment in run.out

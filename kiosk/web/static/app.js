@@ -145,6 +145,17 @@
     $("#items-empty").hidden = view.items.length > 0;
 
     if (before !== view.screen) onScreenChange(before, view.screen);
+    servicePrompt(!!view.staff_prompt);
+  }
+
+  // The service key turned on opens the staff sign-in; turned off, closes staff mode.
+  let prompted = false;
+  function servicePrompt(on) {
+    if (on === prompted) return;
+    prompted = on;
+    if (on && $("#staff").hidden) openStaff();
+    if (!on && !$("#staff-pages").hidden) $("#staff-logout").click();  // signs out too
+    else if (!on && !$("#staff").hidden) closeStaff();
   }
 
   function drawOps(box, focusFirst) {

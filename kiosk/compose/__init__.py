@@ -1,0 +1,8 @@
+"""Parts of the composition root (:mod:`kiosk.app`) that adapt drivers to the core's ports.
+
+Like :mod:`kiosk.app`, these modules may import both ``kiosk`` and ``drivers``; nothing else in
+``kiosk`` does.
+
+- :mod:`.receipts` — :class:`~kiosk.panel.ReceiptPort` over a ``drivers.printer`` printer.
+- :mod:`.staffdesk` — the staff maintenance desk wired to the daemon's journal and devices.
+"""

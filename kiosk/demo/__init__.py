@@ -1,0 +1,1 @@
+"""kiosk demo: the whole machine on a laptop, in a browser."""
