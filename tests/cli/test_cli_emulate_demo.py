@@ -90,3 +90,8 @@ def test_demo_text_mentions_each_stage() -> None:
     assert run.status == 0, run.err
     for fragment in ("FEIG emulator", "profile gz-item", "checkout", "transit:", "service desk"):
         assert fragment in run.out
+
+
+def test_demo_bad_port_is_exit_2() -> None:
+    run = kiosk_process("demo", "--port", "99999")
+    assert run.status == 2 and "--port" in run.err and "Traceback" not in run.err
