@@ -13,7 +13,6 @@ from kiosk.demo.library import demo_library
 from kiosk.demo.sim import create_sim_app
 from kiosk.demo.world import DemoOptions, DemoWorld
 
-
 Work = Callable[[TestClient[Any, Any], DemoWorld], Awaitable[None]]
 
 
