@@ -83,6 +83,7 @@ from kiosk.compose.receipts import PrinterReceipts
 from kiosk.compose.staffdesk import DeviceState, LoopBridge, StaffRecorder, StatusBoard
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError, SessionError
+from kiosk.gz.libraries import DEFAULT_LIBRARIES, isil_library_code
 from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
 from kiosk.link import Backoff, KioskLink, LinkSettings, MqttClient, TlsFiles
 from kiosk.link._paho import Endpoint, MqttEvent
@@ -313,6 +314,17 @@ class _LinkCentral:
         return await self._link.lookup_patron(card, pin)
 
 
+def _library_names(config: KioskConfig) -> dict[str, dict[str, str]]:
+    """Display names of the kiosk's libraries (DB4401 Table C.1 names for Guangzhou ISILs)."""
+    names: dict[str, dict[str, str]] = {}
+    for isil in (config.kiosk.library, *config.kiosk.member_libraries):
+        code = isil_library_code(isil)
+        if code is not None and code in DEFAULT_LIBRARIES:
+            library = DEFAULT_LIBRARIES[code]
+            names[isil] = {"zh": library.name_zh or isil, "en": library.name_en or isil}
+    return names
+
+
 def demo_central(path: Path, *, kiosk: str) -> InProcessCentral:
     """The reference central domain in this process, loaded from a library JSON file (demo)."""
     try:
@@ -500,7 +512,7 @@ class Daemon:
         window = max(self.watchdog_s or 0.0, 2.0)
         self.gate = WatchdogGate(window)
         self.catalog = Catalog.load()
-        self.hub = ScreenHub(self.catalog)
+        self.hub = ScreenHub(self.catalog, library_names=_library_names(config))
         self.parts = _Parts()
         self._stores = _Stores()
         self._stop = asyncio.Event()
@@ -977,6 +989,9 @@ class Daemon:
     # ------------------------------------------------------------------ supervision
 
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            log.debug("not the main thread: signals are left to the embedding program")
+            return
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.request_stop)
         loop.add_signal_handler(signal.SIGUSR2, self._wedge)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from kiosk.circulation.session import Action, Event
 from kiosk.web.i18n import Catalog
-from kiosk.web.screen import PatronSummary, ScreenModel, render
+from kiosk.web.screen import LibraryName, PatronSummary, ScreenModel, render
 
 __all__ = ["EventSink", "ScreenHub", "ScreenPort"]
 
@@ -40,7 +40,7 @@ class ScreenHub:
     """The :class:`ScreenPort` of the web UI. Lives on the asyncio loop; not thread-safe."""
 
     def __init__(
-        self, catalog: Catalog, *, library_names: Mapping[str, str] | None = None
+        self, catalog: Catalog, *, library_names: Mapping[str, LibraryName] | None = None
     ) -> None:
         self._catalog = catalog
         self._names = dict(library_names or {})

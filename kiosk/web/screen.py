@@ -34,7 +34,10 @@ from kiosk.circulation.patron import Patron
 from kiosk.circulation.reasons import Message, Reason, Route
 from kiosk.web.i18n import LANGS, Catalog, Localized
 
-__all__ = ["ItemRow", "PatronSummary", "ScreenModel", "render"]
+__all__ = ["ItemRow", "LibraryName", "PatronSummary", "ScreenModel", "render"]
+
+LibraryName = str | Mapping[str, str]
+"""A library's display name: one text, or one per language (``{"zh": …, "en": …}``)."""
 
 _KEEP_EVENTS = 20  # announcements/beeps kept for browsers that reconnect
 
@@ -220,7 +223,9 @@ def _join(*parts: Localized | None) -> Localized:
     }
 
 
-def _route(catalog: Catalog, route: str | None, names: Mapping[str, str]) -> Localized | None:
+def _route(
+    catalog: Catalog, route: str | None, names: Mapping[str, LibraryName]
+) -> Localized | None:
     if not route:
         return None
     kind, _, where = route.partition(":")
@@ -230,7 +235,7 @@ def _route(catalog: Catalog, route: str | None, names: Mapping[str, str]) -> Loc
     return catalog.both(key, library=names.get(where, where))
 
 
-def _row_view(catalog: Catalog, row: ItemRow, names: Mapping[str, str]) -> dict[str, Any]:
+def _row_view(catalog: Catalog, row: ItemRow, names: Mapping[str, LibraryName]) -> dict[str, Any]:
     title = (
         {lang: row.title for lang in LANGS}
         if row.title
@@ -293,7 +298,7 @@ def _patron_view(catalog: Catalog, model: ScreenModel) -> dict[str, Any] | None:
 
 
 def render(
-    model: ScreenModel, catalog: Catalog, *, library_names: Mapping[str, str] | None = None
+    model: ScreenModel, catalog: Catalog, *, library_names: Mapping[str, LibraryName] | None = None
 ) -> dict[str, Any]:
     """The JSON view of ``model``: screen, texts in every language, rows, banners, events."""
     names = library_names or {}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from async_run import run_async
 
 from central.domain import CentralDomain, DomainConfig
 from central.domain.model import Loan
@@ -121,7 +122,11 @@ def in_world(tmp: Path, scenario: Callable[[World], Awaitable[None]]) -> None:
 
     async def run() -> None:
         w = World(tmp)
-        await w.daemon.start()
+        try:
+            await w.daemon.start()
+        except BaseException:
+            await w.daemon.shutdown()
+            raise
         w.serving = asyncio.create_task(w.daemon.serve_forever())
         try:
             await scenario(w)
@@ -131,7 +136,7 @@ def in_world(tmp: Path, scenario: Callable[[World], Awaitable[None]]) -> None:
             await w.daemon.shutdown()
             w.pins.close()
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def test_service_key_takes_the_machine_out_of_service_and_prompts_staff(tmp_path: Path) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from async_run import run_async
 
 from kiosk.demo.library import demo_library
 from kiosk.demo.sim import create_sim_app
@@ -24,7 +24,7 @@ def with_client(tmp: Path, work: Work) -> None:
         async with TestClient(TestServer(create_sim_app(world))) as client:
             await work(client, world)
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def test_place_and_lift_move_tags_on_the_virtual_pad(tmp_path: Path) -> None:
