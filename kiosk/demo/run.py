@@ -41,15 +41,18 @@ async def _serve(world: DemoWorld, args: argparse.Namespace, out: Output) -> int
     loop = asyncio.get_running_loop()
     try:
         await world.start()
-    except TestbedUnavailable as exc:
-        await world.stop()
-        raise UsageError(
-            f"demo: {exc} (install Debian's mosquitto and openssl, or run ./scripts/demo.sh)"
-        ) from None
-    except OSError as exc:
-        await world.stop()
-        raise UsageError(f"demo: cannot start ({exc}); is port {args.port} or "
-                         f"{args.sim_port} in use? try --port 0 --sim-port 0") from None
+    except BaseException as exc:
+        await world.stop()  # whatever did start (mosquitto, central) must not outlive us
+        if isinstance(exc, TestbedUnavailable):
+            raise UsageError(
+                f"demo: {exc} (install Debian's mosquitto and openssl, or run ./scripts/demo.sh)"
+            ) from None
+        if isinstance(exc, OSError):
+            raise UsageError(
+                f"demo: cannot start ({exc}); is port {args.port} or {args.sim_port} in use?"
+                " try --port 0 --sim-port 0"
+            ) from None
+        raise
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     document = {
