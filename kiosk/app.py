@@ -568,7 +568,8 @@ class Daemon:
         self.parts.runtime = self._build_runtime(
             reader, _SummarisingCentral(central or NoCentral(), self.hub.set_summary)
         )
-        recovery = await self.runtime.start()
+        # One drainer owns the outbox: the link when there is one (none without a central).
+        recovery = await self.runtime.start(drain=self._central is not None)
         log.info("journal %s open; recovery: %s", cfg.journal.path, recovery)
         self.notify.status("starting: web server")
         self.staff = self._build_staff(loop)

@@ -214,8 +214,12 @@ class KioskRuntime:
     def machine(self) -> SessionMachine:
         return self._machine
 
-    async def start(self, *, poll: bool = True) -> RecoveryOutcome:
-        """Open the journal, finish what a crash left open, then start the loops."""
+    async def start(self, *, poll: bool = True, drain: bool = True) -> RecoveryOutcome:
+        """Open the journal, finish what a crash left open, then start the loops.
+
+        ``drain=False`` leaves the outbox to someone else (the daemon's MQTT link drains it in
+        ``seq`` order with its own window; two drainers would only send every row twice).
+        """
         self._reader_worker = ThreadWorker("kiosk-reader")
         self._journal_worker = ThreadWorker("kiosk-journal")
         self._journal = await self._journal_worker.call(self._open_journal)
@@ -235,7 +239,8 @@ class KioskRuntime:
         self._backlog = True  # whatever is still unanswered goes out first
         self._kick.set()
         self._loops.append(asyncio.create_task(self._run_machine(), name="kiosk-machine"))
-        self._loops.append(asyncio.create_task(self._drain_loop(), name="kiosk-drain"))
+        if drain:
+            self._loops.append(asyncio.create_task(self._drain_loop(), name="kiosk-drain"))
         if poll:
             self._loops.append(asyncio.create_task(self._poll_loop(), name="kiosk-poll"))
         return self.recovery
