@@ -13,4 +13,4 @@ mypy --strict kiosk drivers central
 echo "== pytest"
 # Tests that run real brokers, browsers and killed processes are retried once on failure (shown
 # as "rerun" in the summary) while a rare worker crash under load is being tracked down.
-python -m pytest -n "${KIOSK_TEST_WORKERS:-2}" --reruns 1 -rR "$@"
+python -m pytest -n "${KIOSK_TEST_WORKERS:-2}" --dist loadfile --reruns 1 -rR "$@"

@@ -1,4 +1,10 @@
-"""One headless Debian Chromium per test worker, driven by Playwright (no browser download)."""
+"""A headless Debian Chromium per test module, driven by Playwright (no browser download).
+
+Module scope, on purpose: Playwright's sync API keeps its event loop marked as running on the
+main thread for as long as it lives, and ``asyncio.run`` (the CLI, the runtime tests) refuses to
+start there. Closing it at the end of each browser module — and running the suite with
+``--dist loadfile`` so a worker finishes one file before the next — keeps the two apart.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} not installed (scripts/test.sh installs the chromium package)")

@@ -16,10 +16,9 @@ def catalog() -> Catalog:
     return Catalog.load()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Any) -> Any:
-    """The worker's one headless Chromium (tests/support/chromium.py): Playwright's sync API
-    allows one instance per process."""
+    """The module's headless Chromium (tests/support/chromium.py explains the scope)."""
     return chromium
 
 
