@@ -40,7 +40,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,6 +88,7 @@ from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
 from kiosk.link import Backoff, KioskLink, LinkSettings, MqttClient, TlsFiles
 from kiosk.link._paho import Endpoint, MqttEvent
 from kiosk.logistics import Statistics, TransitBins
+from kiosk.logistics.ledger import Ledger
 from kiosk.panel import Panel, ReceiptPort
 from kiosk.runtime import CentralPort, InProcessCentral, KioskRuntime, RuntimeConfig
 from kiosk.runtime.offline_snapshot import SnapshotSource
@@ -123,6 +124,7 @@ READER, JOURNAL, MQTT = "reader", "journal", "mqtt"
 _TAG_LEVEL = (NoTag, BlockLocked, WriteFailed, AuthenticationFailed)
 """Reader errors about one tag: the reader itself is fine and stays open."""
 RESTART_STATUS = 75  # EX_TEMPFAIL: the `restart` command asks systemd for a fresh start
+LEDGER_DAYS = 100  # the journal window the bins and statistics are rebuilt from at start
 STAFF_IDLE_S = 120.0  # staff mode closes itself after this long without a request
 _CARD_KIND: dict[str, CardKind] = {
     "rfid-uid": CardKind.UID,
@@ -312,6 +314,12 @@ class _LinkCentral:
 
     async def lookup_patron(self, card: str, pin: str | None) -> dict[str, Any] | None:
         return await self._link.lookup_patron(card, pin)
+
+
+def _zh_name(isil: str) -> str:
+    code = isil_library_code(isil)
+    library = DEFAULT_LIBRARIES[code] if code is not None and code in DEFAULT_LIBRARIES else None
+    return isil if library is None else library.name_zh or library.name_en or isil
 
 
 def _library_names(config: KioskConfig) -> dict[str, dict[str, str]]:
@@ -521,6 +529,24 @@ class Daemon:
         self._wedges: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self.devices = DeviceState()
+        offset = config.offline.utc_offset_minutes
+
+        def today() -> date:
+            """The library's local date (its time zone, not the Pi's)."""
+            return (datetime.now(UTC) + timedelta(minutes=offset)).date()
+
+        self._today = today
+        self.ledger = Ledger(
+            TransitBins(
+                sending=config.kiosk.library,
+                sending_name=_zh_name(config.kiosk.library),
+                names={isil: _zh_name(isil) for isil in config.kiosk.member_libraries},
+            ),
+            Statistics(),
+            home=config.kiosk.library,
+            utc_offset_minutes=offset,
+            today=today,
+        )
         self.panel: Panel | None = None
         self.staff: StaffDesk | None = None
         self._service_key = False
@@ -571,6 +597,7 @@ class Daemon:
         # One drainer owns the outbox: the link when there is one (none without a central).
         recovery = await self.runtime.start(drain=self._central is not None)
         log.info("journal %s open; recovery: %s", cfg.journal.path, recovery)
+        await self._replay_ledger()
         self.notify.status("starting: web server")
         self.staff = self._build_staff(loop)
         app = create_app(
@@ -657,6 +684,10 @@ class Daemon:
             self.hub.publish([action])
             if self.panel is not None:
                 self.panel.observe(action)
+            try:
+                self.ledger.observe(action)
+            except Exception:
+                log.exception("return bin / statistics update failed")
             if self._on_action is not None:
                 self._on_action(action)
 
@@ -757,7 +788,6 @@ class Daemon:
     def _build_staff(self, loop: asyncio.AbstractEventLoop) -> StaffDesk:
         cfg = self.config
         bridge = LoopBridge(loop)
-        names = {cfg.kiosk.library: cfg.kiosk.library}
         recorder = StaffRecorder(
             self.runtime.journal,
             spawn=self._spawn,
@@ -784,7 +814,7 @@ class Daemon:
             ),
             catalog=self.catalog,
             report=recorder,
-            today=lambda: datetime.now().date(),
+            today=self._today,
             status=StatusBoard(
                 faults=self.health.faults,
                 devices=devices,
@@ -792,8 +822,8 @@ class Daemon:
                 data_dir=cfg.journal.path.parent,
                 format_ms=format_ms,
             ),
-            bins=TransitBins(sending=cfg.kiosk.library, names=names),
-            statistics=Statistics(),
+            bins=self.ledger.bins,
+            statistics=self.ledger.statistics,
             takeover=self._staff_takeover,
         )
 
@@ -801,6 +831,16 @@ class Daemon:
         if isinstance(event, StaffOverride) and not event.active:
             self.hub.set_staff_prompt(False)
         self.runtime.submit(event)
+
+    async def _replay_ledger(self) -> None:
+        """The bins and counters as the journal says (last ``LEDGER_DAYS`` days)."""
+        now_ms = time.time_ns() // 1_000_000
+        since = max(0, now_ms - LEDGER_DAYS * 86_400_000)
+        rows = await self.runtime.journal(
+            lambda j: j.transactions_between(since, now_ms + 86_400_000)
+        )
+        counted = self.ledger.replay(rows)
+        log.info("return bins and statistics rebuilt from %d journal rows", counted)
 
     def _outbox_changed(self) -> None:
         if self.parts.link is not None:

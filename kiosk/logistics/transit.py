@@ -323,6 +323,16 @@ class TransitBins:
         self._numbers[key] = n
         return f"{day:%Y%m%d}-{code}-{n}"
 
+    def note_package(self, destination: str, number: str) -> None:
+        """Remember a package number already used (``YYYYMMDD-code-n``), so the next package
+        for ``destination`` that day is numbered after it (a rebuild after a restart)."""
+        day, _, rest = number.partition("-")
+        n = rest.rpartition("-")[2]
+        if len(day) != 8 or not day.isdigit() or not n.isdigit():
+            raise LogisticsError(f"package number {number!r}: expected YYYYMMDD-code-n")
+        key = (f"{day[:4]}-{day[4:6]}-{day[6:]}", destination)
+        self._numbers[key] = max(self._numbers.get(key, 0), int(n))
+
     def to_state(self) -> dict[str, object]:
         """The bins' contents and today's package counters as JSON-ready data."""
         return {

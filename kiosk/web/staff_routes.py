@@ -32,6 +32,7 @@ from aiohttp import web
 
 from kiosk.circulation.session import Event, StaffOverride
 from kiosk.logistics import Dispatch, Statistics, TransitBins
+from kiosk.logistics.ledger import dispatch_detail
 from kiosk.web.i18n import LANGS, Catalog
 from kiosk.web.staff import StaffAuth, StaffSession
 
@@ -206,13 +207,9 @@ async def _empty(request: web.Request) -> web.Response:
         }
         for tl in dispatch.lists
     ]
-    desk.report(
-        StaffAction(
-            session.staff_id,
-            "empty_bin",
-            {"destination": destination, "items": dispatch.handover.total},
-        )
-    )
+    # What was taken out and the package numbers used: the journal row lets a restart
+    # rebuild the bins exactly (kiosk.logistics.ledger).
+    desk.report(StaffAction(session.staff_id, "empty_bin", dispatch_detail(dispatch, destination)))
     return web.json_response(
         {"lists": lists, "total": dispatch.handover.total, "handover": "/staff/handover"}
     )

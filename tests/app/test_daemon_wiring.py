@@ -250,3 +250,29 @@ def test_remote_commands(tmp_path: Path) -> None:
         assert commands["diagnostics"]({})["screen"] == "welcome"
 
     in_world(tmp_path, scenario)
+
+
+def test_transit_returns_fill_the_bin_and_survive_a_restart(tmp_path: Path) -> None:
+    member = next(item for item in LIB.items if not item.role and item.owner != HOME)
+    wang = LIB.cards[0]
+
+    async def returned(world: World) -> None:
+        now = time.time_ns() // 1_000_000
+        world.domain.repo.put_loan(
+            Loan(member.owner, member.pii, wang.number, "desk", "setup:1", now, now + 86_400_000)
+        )
+        world.pad.place(card_tag(wang, 1))
+        await world.until(lambda: world.screen == "choose", "patron accepted")
+        world.daemon.runtime.submit(ModeChosen(Op.RETURN))
+        world.pad.place(item_tags(member, 97, secured=False)[0])
+        await world.until(lambda: bool(world.daemon.ledger.bins.counts()), "in the bin")
+        assert world.daemon.ledger.bins.counts() == {member.owner: 1}
+        assert world.daemon.ledger.statistics.day(world.daemon._today())["checkin"] == 1
+
+    async def restarted(world: World) -> None:
+        assert world.daemon.ledger.bins.counts() == {member.owner: 1}
+        (item,) = world.daemon.ledger.bins.items(member.owner)
+        assert (item.barcode, item.title) == (member.pii, member.title)  # central's reply
+
+    in_world(tmp_path, returned)
+    in_world(tmp_path, restarted)

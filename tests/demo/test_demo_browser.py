@@ -190,7 +190,24 @@ def test_network_cut_shows_offline_and_service_key_opens_staff_mode(
     frame.locator("#staff-pin").fill("2468")
     frame.locator("#staff-pin").press("Enter")
     frame.locator("#staff-pages").wait_for()
-    shoot(page, "demo-staff")
+    status = frame.locator('#staff-page[data-tab="status"]')
+    status.filter(has_text="central link online").wait_for()
+    frame.locator('[data-tab="bins"]').click()
+    frame.locator("#staff-page").filter(has_text="越秀区图书馆").wait_for()  # the transit return
+    frame.locator("#staff-empty").click()
+    frame.locator("#staff-handover").wait_for()
+    shoot(page, "demo-staff", readme=True)
     page.uncheck("#service_key")
     frame.locator("#staff").wait_for(state="hidden")
     screen(page, "welcome")
+    central = str(Path(sys.executable).parent / "kiosk-central")
+    deadline = time.monotonic() + 15
+    actions: list[str] = []
+    while time.monotonic() < deadline and not {"login", "empty_bin", "logout"} <= set(actions):
+        audit = subprocess.run(
+            [central, "audit", "--db", str(demo.state_dir / "central.db"), "--json"],
+            capture_output=True, text=True, check=True,
+        )
+        actions = [entry["action"] for entry in json.loads(audit.stdout)["audit"]]
+        time.sleep(0.2)
+    assert {"login", "empty_bin", "logout"} <= set(actions)  # journalled, then sent to central
