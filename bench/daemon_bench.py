@@ -3,11 +3,13 @@
 - ``start_to_ready_ms``: ``kiosk run`` spawned as a subprocess with a demo-like configuration
   (virtual pad, mock GPIO, dummy printer, journal in a temp dir) under a fake ``NOTIFY_SOCKET``;
   the time from spawning to the ``READY=1`` datagram (median of ``--starts`` runs).
-- ``rss_mb_after``: the daemon built by the same composition root (:class:`kiosk.app.Daemon`)
-  in this process, with the reference central in-process (``--demo-central`` equivalent);
-  ``--transactions`` checkouts are driven through the runtime by placing tags on the virtual
-  pad in stacks of ``--stack``, then VmRSS is read from /proc/self/status. The harness adds
-  little besides the tags it places (they are removed after each stack).
+- ``rss_mb_after``: the daemon alone. A child process runs the daemon built by the same
+  composition root (:class:`kiosk.app.Daemon`) with its MQTT link to a private mosquitto, and
+  the reference central service (``kiosk-central serve``) runs in another process, so central's
+  data is not counted. In the child, ``--transactions`` checkouts are driven as patron sessions
+  of ``--stack`` items each (card, tags laid on the virtual pad, done, no receipt, goodbye; the
+  tags are lifted after each session and the driver holds nothing else); then the child reads
+  its VmRSS (and peak VmHWM) from /proc/self/status.
 
 Targets (architecture §8): start to ready ≤ 1.5 s, resident memory ≤ 60 MB.
 
@@ -30,14 +32,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from central.domain import CentralDomain
+from central.domain import CentralDomain, DomainConfig
+from central.store.database import Database
+from central.store.sqlite import SqliteRepository
 from drivers.virtual import VirtualReader, save_tags
 from kiosk.app import Daemon
 from kiosk.circulation import CardKind, State
-from kiosk.circulation.session import Action, CardPresented, ItemResult, Show
+from kiosk.circulation.session import (
+    Action,
+    CardPresented,
+    Finish,
+    ItemResult,
+    ReceiptChosen,
+    Show,
+)
 from kiosk.config import parse_config
-from kiosk.runtime import InProcessCentral, sim
+from kiosk.runtime import sim
 from kiosk.sdnotify import Notifier
+from kiosk.testbed.broker import CENTRAL, Broker, Pki
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRARY = "CN-440100-0001"
@@ -105,42 +117,49 @@ def start_to_ready_s(tmp: Path) -> tuple[float, float]:
     return elapsed, rss
 
 
-def _vm_rss_mb(pid: int | None = None) -> float:
+def _vm_rss_mb(pid: int | None = None, *, field: str = "VmRSS:") -> float:
     status = Path(f"/proc/{pid if pid is not None else 'self'}/status")
     for line in status.read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in {status}")
 
 
-async def transactions(tmp: Path, count: int, stack: int) -> dict[str, Any]:
-    config = parse_config(_config_text(tmp, "virtual", mode="checkout"), base_dir=tmp)
-    # The simulated library's ISILs (sim.HOME) are not in the ISIL form the config checks.
+async def transactions(tmp: Path, count: int, stack: int, mqtt: str) -> dict[str, Any]:
+    """Runs in the child: the daemon, its link to central through the broker, the workload."""
+    config = parse_config(_config_text(tmp, "virtual", mode="checkout") + mqtt, base_dir=tmp)
     kiosk = dataclasses.replace(config.kiosk, library=sim.HOME, member_libraries=(sim.MEMBER,))
     config = dataclasses.replace(config, kiosk=kiosk)
-    domain = CentralDomain()
-    domain.load_json(sim.library_document(count, limit=min(count, 1000)))
-    central = InProcessCentral(domain, kiosk=sim.KIOSK, clock_ms=lambda: time.time_ns() // 10**6)
     results: list[ItemResult] = []
-    items = asyncio.Event()
+    screens: dict[State, asyncio.Event] = {state: asyncio.Event() for state in State}
 
     def seen(action: Action) -> None:
         if isinstance(action, ItemResult):
             results.append(action)
-        elif isinstance(action, Show) and action.screen is State.ITEMS:
-            items.set()
+        elif isinstance(action, Show):
+            screens[action.screen].set()
 
-    daemon = Daemon(config, notifier=Notifier(None), environ={}, central=central, on_action=seen)
+    async def reach(state: State) -> None:
+        await asyncio.wait_for(screens[state].wait(), 30)
+        screens[state].clear()
+
+    daemon = Daemon(config, notifier=Notifier(None), environ={}, on_action=seen)
     await daemon.start()
     rss_ready = _vm_rss_mb()
+    link = daemon.parts.link
+    assert link is not None
+    deadline = time.monotonic() + 30
+    while not link.connected and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
     started = time.perf_counter()
     try:
         device = daemon.reader_device
         assert isinstance(device, VirtualReader)
         pad = device.pad
-        daemon.runtime.submit(CardPresented(CardKind.BARCODE_TYPED, sim.PATRON))
-        await asyncio.wait_for(items.wait(), 30)
         for first in range(1, count + 1, stack):
+            # One patron session per stack, as at a real machine: card, items, done, goodbye.
+            daemon.runtime.submit(CardPresented(CardKind.BARCODE_TYPED, sim.PATRON))
+            await reach(State.ITEMS)
             batch = range(first, min(first + stack, count + 1))
             want = len(results) + len(batch)
             for i in batch:
@@ -148,20 +167,72 @@ async def transactions(tmp: Path, count: int, stack: int) -> dict[str, Any]:
             deadline = time.monotonic() + 60
             while len(results) < want and time.monotonic() < deadline:
                 await asyncio.sleep(0.002)
-            for i in batch:
+            daemon.runtime.submit(Finish())
+            await reach(State.RECEIPT)
+            daemon.runtime.submit(ReceiptChosen(print=False))
+            await reach(State.GOODBYE)
+            for i in batch:  # the patron takes the books away
                 pad.remove(bytes.fromhex(sim.item_uid(i)))
-            daemon.runtime.submit(CardPresented(CardKind.BARCODE_TYPED, sim.PATRON))
+            await asyncio.sleep(0.1)  # five polls: the machine has seen the pad empty
         elapsed = time.perf_counter() - started
         rss_after = _vm_rss_mb()
+        peak = _vm_rss_mb(field="VmHWM:")
     finally:
         await daemon.shutdown()
     return {
         "transactions": len(results),
         "accepted": sum(1 for r in results if r.result.value == "accepted"),
+        "offline": sum(1 for r in results if r.offline),
         "seconds": round(elapsed, 2),
         "rss_mb_ready": round(rss_ready, 1),
         "rss_mb_after": round(rss_after, 1),
+        "rss_mb_peak": round(peak, 1),
     }
+
+
+def _seed_central(path: Path, count: int) -> None:
+    db = Database(str(path))
+    try:
+        domain = CentralDomain(SqliteRepository(db), DomainConfig())
+        domain.load_json(sim.library_document(count, limit=min(count, 1000)))
+    finally:
+        db.close()
+
+
+def daemon_alone(tmp: Path, count: int, stack: int) -> dict[str, Any]:
+    """mosquitto and the central service in their own processes; the daemon in a child."""
+    pki = Pki.create(tmp / "pki")
+    broker = Broker(pki, tmp / "broker")
+    broker.start()
+    central_db = tmp / "central.db"
+    _seed_central(central_db, count)
+    tls = pki.client(CENTRAL)
+    central = subprocess.Popen(
+        [str(Path(sys.executable).parent / "kiosk-central"), "serve", "--db", str(central_db),
+         "--broker", f"127.0.0.1:{broker.port}", "--cafile", str(pki.ca),
+         "--cert", str(tls.cert), "--key", str(tls.key)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    kiosk_tls = pki.client(sim.KIOSK)
+    mqtt = (
+        f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\ntls = true\n'
+        f'cafile = "{pki.ca}"\ncertfile = "{kiosk_tls.cert}"\nkeyfile = "{kiosk_tls.key}"\n'
+    )
+    (tmp / "mqtt.toml").write_text(mqtt)
+    try:
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(tmp), "--transactions", str(count),
+             "--stack", str(stack)],
+            capture_output=True, text=True, check=False, timeout=1800,
+        )
+        if child.returncode != 0:
+            raise RuntimeError(f"daemon child failed: {child.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(child.stdout)
+        return result
+    finally:
+        central.terminate()
+        central.wait(30)
+        broker.stop()
 
 
 def main() -> None:
@@ -169,7 +240,14 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=1000)
     parser.add_argument("--stack", type=int, default=10)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:  # the daemon's own process (see daemon_alone)
+        mqtt = (args.child / "mqtt.toml").read_text()
+        work = args.child / "kiosk"
+        work.mkdir()
+        print(json.dumps(asyncio.run(transactions(work, args.transactions, args.stack, mqtt))))
+        return
     with tempfile.TemporaryDirectory(prefix="kb", dir="/tmp") as tmp:
         starts = []
         for n in range(args.starts):
@@ -178,7 +256,7 @@ def main() -> None:
             starts.append(start_to_ready_s(folder))
         folder = Path(tmp) / "tx"
         folder.mkdir()
-        load = asyncio.run(transactions(folder, args.transactions, args.stack))
+        load = daemon_alone(folder, args.transactions, args.stack)
     print(json.dumps({
         "start_to_ready_ms": round(statistics.median(s for s, _ in starts) * 1000, 1),
         "start_to_ready_runs_ms": [round(s * 1000, 1) for s, _ in starts],

@@ -47,7 +47,6 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from central.domain import CentralDomain
 from drivers.cards import CardEvent, CardReader, open_nfcpy
 from drivers.errors import (
     AuthenticationFailed,
@@ -335,6 +334,8 @@ def _library_names(config: KioskConfig) -> dict[str, dict[str, str]]:
 
 def demo_central(path: Path, *, kiosk: str) -> InProcessCentral:
     """The reference central domain in this process, loaded from a library JSON file (demo)."""
+    from central.domain import CentralDomain  # noqa: PLC0415 (kiosk run without it: no domain)
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

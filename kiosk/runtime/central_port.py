@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from central.domain import CentralDomain, CentralError, Held, Reply
+if TYPE_CHECKING:  # the daemon talks to central over MQTT: it need not load the domain
+    from central.domain import CentralDomain, Reply
 
 __all__ = ["CentralPort", "InProcessCentral"]
 
@@ -75,6 +76,8 @@ class InProcessCentral:
             await asyncio.get_running_loop().create_future()  # lost: never answered
 
     async def request_tx(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
+        from central.domain import CentralError, Held  # noqa: PLC0415 (see the imports)
+
         await self._hop()
         tx_id = event.get("tx_id")
         try:
@@ -107,6 +110,8 @@ class InProcessCentral:
                 future.set_result(reply)
 
     async def lookup_patron(self, card: str, pin: str | None) -> dict[str, Any] | None:
+        from central.domain import CentralError  # noqa: PLC0415 (see the imports)
+
         await self._hop()
         try:
             reply = self.domain.patron(card, pin, self._clock_ms(), kiosk=self.kiosk)
