@@ -79,6 +79,7 @@ from kiosk.circulation.session import (
     StaffOverride,
 )
 from kiosk.compose.receipts import PrinterReceipts
+from kiosk.compose.staff_ports import GpioHardware, JournalOutbox, LogRing, ReaderTagTools
 from kiosk.compose.staffdesk import DeviceState, LoopBridge, StaffRecorder, StatusBoard
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError, SessionError
@@ -530,6 +531,7 @@ class Daemon:
         self._wedges: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self.devices = DeviceState()
+        self.logs = LogRing()
         offset = config.offline.utc_offset_minutes
 
         def today() -> date:
@@ -580,6 +582,7 @@ class Daemon:
         """Build and start everything; ``READY=1`` at the end (see the module docstring)."""
         loop = asyncio.get_running_loop()
         cfg = self.config
+        logging.getLogger().addHandler(self.logs)
         now = self._monotonic()
         for name in (READER, JOURNAL):
             self.gate.register(name, now)
@@ -600,6 +603,7 @@ class Daemon:
         log.info("journal %s open; recovery: %s", cfg.journal.path, recovery)
         await self._replay_ledger()
         self.notify.status("starting: web server")
+        self.parts.gpio = self._start_gpio()
         self.staff = self._build_staff(loop)
         app = create_app(
             self.hub, self._sink, self.catalog, default_lang=cfg.kiosk.language, staff=self.staff
@@ -614,7 +618,6 @@ class Daemon:
             self.hub.set_link(True)
         else:
             self.hub.set_link(False)
-        self.parts.gpio = self._start_gpio()
         self.parts.printer = self._start_printer()
         self.panel = self._build_panel(loop)
         if self.parts.gpio is not None:
@@ -826,6 +829,14 @@ class Daemon:
             bins=self.ledger.bins,
             statistics=self.ledger.statistics,
             takeover=self._staff_takeover,
+            outbox=JournalOutbox(self.runtime.journal, self._outbox_changed),
+            tags=ReaderTagTools(
+                self.runtime.reader,
+                mode=cfg.security.security_mode,
+                attempts=cfg.security.attempts,
+            ),
+            hardware=None if self.parts.gpio is None else GpioHardware(self.parts.gpio),
+            logs=self.logs,
         )
 
     async def _staff_takeover(self, event: Event) -> None:
@@ -1132,6 +1143,7 @@ class Daemon:
             if supervisor is not None:
                 await asyncio.to_thread(supervisor.stop)
         log.info("stopped")
+        logging.getLogger().removeHandler(self.logs)
 
 
 async def run_daemon(

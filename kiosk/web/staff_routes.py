@@ -14,6 +14,7 @@ Every staff action goes to the injected ``report`` callback (the journal records
     GET  /staff/handover?lang=  the last emptying as a printable page (Annex F sheet + lists)
     GET  /api/staff/stats       today and this month
     GET  /api/staff/stats.csv   this month, one row per day and event
+    /api/staff/outbox, /tags, /hardware, /logs   the tools (kiosk.web.staff_tools)
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ from kiosk.logistics import Dispatch, Statistics, TransitBins
 from kiosk.logistics.ledger import dispatch_detail
 from kiosk.web.i18n import LANGS, Catalog
 from kiosk.web.staff import StaffAuth, StaffSession
+from kiosk.web.staff_tools import (
+    HardwarePort,
+    LogPort,
+    OutboxPort,
+    TagToolsPort,
+    ToolPages,
+    add_tool_routes,
+)
 
 __all__ = [
     "COOKIE",
@@ -79,6 +88,10 @@ class StaffDesk:
     takeover: Callable[[Event], Any] | None = None  # feeds StaffOverride to the machine
     sweep_s: float = 1.0
     last_dispatch: Dispatch | None = None
+    outbox: OutboxPort | None = None  # the tool pages' ports (kiosk.web.staff_tools)
+    tags: TagToolsPort | None = None
+    hardware: HardwarePort | None = None
+    logs: LogPort | None = None
 
 
 _DESK: web.AppKey[StaffDesk] = web.AppKey("staff_desk", StaffDesk)
@@ -365,3 +378,19 @@ def add_staff_routes(app: web.Application, desk: StaffDesk) -> None:
     app.router.add_get("/api/staff/stats", _stats)
     app.router.add_get("/api/staff/stats.csv", _stats_csv)
     app.cleanup_ctx.append(_sweeper)
+
+    def report(staff_id: str, action: str, detail: Mapping[str, Any]) -> None:
+        desk.report(StaffAction(staff_id, action, detail))
+
+    add_tool_routes(
+        app,
+        ToolPages(
+            signed_in=_signed_in,
+            body=_json_body,
+            report=report,
+            outbox=desk.outbox,
+            tags=desk.tags,
+            hardware=desk.hardware,
+            logs=desk.logs,
+        ),
+    )

@@ -197,17 +197,38 @@ def test_network_cut_shows_offline_and_service_key_opens_staff_mode(
     frame.locator("#staff-empty").click()
     frame.locator("#staff-handover").wait_for()
     shoot(page, "demo-staff", readme=True)
+    # Tag tools: the book on the pad, read and decoded; its security fixed by hand.
+    book = demo.uid(ORDINARY.pii)
+    place(page, book)
+    frame.locator('[data-tab="tags"]').click()
+    card = frame.locator(f'.tag-card[data-uid="{book}"]')
+    card.filter(has_text=ORDINARY.pii).wait_for()
+    assert "gz-item" in card.inner_text()
+    secured_before = "sec on" in (page.get_attribute(f'[data-sec-for="{book}"]', "class") or "")
+    card.locator("button", has_text="解除防盗" if secured_before else "加防盗").click()
+    want = "off" if secured_before else "on"
+    page.wait_for_selector(f'[data-sec-for="{book}"].{want}')
+    shoot(page, "demo-staff-tags")
+    frame.locator('[data-tab="hardware"]').click()
+    frame.locator("#hw-buzzer-refuse").click()
+    frame.locator("#staff-tool-result").wait_for()
+    frame.locator('[data-tab="outbox"]').click()
+    frame.locator("#staff-outbox-depth").wait_for()
+    frame.locator('[data-tab="logs"]').click()
+    frame.locator("#staff-log-lines").filter(has_text="service key turned on").wait_for()
+    assert "0001000012345" not in frame.locator("#staff-log-lines").inner_text()  # masked
     page.uncheck("#service_key")
     frame.locator("#staff").wait_for(state="hidden")
     screen(page, "welcome")
     central = str(Path(sys.executable).parent / "kiosk-central")
     deadline = time.monotonic() + 15
     actions: list[str] = []
-    while time.monotonic() < deadline and not {"login", "empty_bin", "logout"} <= set(actions):
+    wanted = {"login", "empty_bin", "tag_secure", "hardware_test", "logout"}
+    while time.monotonic() < deadline and not wanted <= set(actions):
         audit = subprocess.run(
             [central, "audit", "--db", str(demo.state_dir / "central.db"), "--json"],
             capture_output=True, text=True, check=True,
         )
         actions = [entry["action"] for entry in json.loads(audit.stdout)["audit"]]
         time.sleep(0.2)
-    assert {"login", "empty_bin", "logout"} <= set(actions)  # journalled, then sent to central
+    assert {"login", "empty_bin", "tag_secure", "hardware_test", "logout"} <= set(actions)  # journalled, then sent to central

@@ -304,7 +304,9 @@ def test_staff_mode_over_http(tmp_path: Path, catalog: Catalog) -> None:
     run(story)
     assert [r.action for r in reports] == [
         "login_failed", "login", "empty_bin", "export_statistics", "idle_logout"]
-    assert reports[2].detail == {"destination": None, "items": 23}
+    detail = reports[2].detail
+    assert (detail["destination"], detail["items"], len(detail["taken"])) == (None, 23, 23)
+    assert detail["packages"] == {MEMBER: ["20261124-LWLIB-1", "20261124-LWLIB-2"]}
 
 
 def test_staff_takeover_shows_maintenance_to_patrons(tmp_path: Path, catalog: Catalog) -> None:

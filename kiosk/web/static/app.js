@@ -405,8 +405,133 @@
       const link = document.createElement("a");
       link.href = "/api/staff/stats.csv"; link.id = "staff-csv"; link.textContent = t("staff.stats.csv");
       page.appendChild(link);
+    } else if (TOOLS[name]) {
+      await TOOLS[name](page);
     }
   }
+
+  // ------------------------------------------------------------------ staff tools
+
+  function el(tag, text, attrs) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = text;
+    Object.assign(e, attrs || {});
+    return e;
+  }
+  function button(text, id, onClick) {
+    const b = el("button", text, { type: "button", className: "secondary" });
+    if (id) b.id = id;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function note(page, r) {
+    const p = el("p", r && r.error ? r.error : t("staff.tags.done"), { className: r && r.error ? "error" : "" });
+    p.id = "staff-tool-result";
+    p.setAttribute("role", "status");
+    page.prepend(p);
+  }
+
+  async function drawOutbox(page) {
+    const r = await api("/api/staff/outbox");
+    if (r.error) { page.appendChild(el("p", r.error, { className: "error" })); return; }
+    page.appendChild(el("p", t("staff.outbox.depth", { count: r.depth }), { id: "staff-outbox-depth" }));
+    page.appendChild(button(t("staff.outbox.sync"), "staff-sync", async () => { await api("/api/staff/sync", {}); showTab("outbox"); }));
+    const cols = t("staff.outbox.columns").split("|");
+    for (const [key, rows] of [["staff.outbox.parked", r.parked], ["staff.outbox.reconcile", r.reconcile], ["staff.outbox.queued", r.queued]]) {
+      page.appendChild(el("h3", t(key)));
+      if (!rows.length) { page.appendChild(el("p", t("staff.outbox.none"))); continue; }
+      page.appendChild(table(cols.concat(key === "staff.outbox.parked" ? [""] : []), rows.map((x) => {
+        const cells = [x.tx_id, x.op, x.pii || "", x.step, x.parked || x.note || ""];
+        if (key === "staff.outbox.parked") {
+          cells.push(button(t("staff.outbox.retry"), null, async () => { await api("/api/staff/outbox/retry", { tx_id: x.tx_id }); showTab("outbox"); }));
+        }
+        return cells;
+      })));
+    }
+  }
+
+  async function drawTags(page) {
+    page.appendChild(button(t("staff.tags.scan"), "staff-scan", () => showTab("tags")));
+    const r = await api("/api/staff/tags");
+    if (r.error) { page.appendChild(el("p", r.error, { className: "error" })); return; }
+    if (!r.tags.length) { page.appendChild(el("p", t("staff.tags.none"), { id: "staff-tags-none" })); return; }
+    for (const tag of r.tags) {
+      const box = el("div", null, { className: "tag-card" });
+      box.dataset.uid = tag.uid;
+      box.appendChild(el("h3", tag.uid + (tag.profile ? " · " + tag.profile : "")));
+      if (tag.error) { box.appendChild(el("p", tag.error, { className: "error" })); page.appendChild(box); continue; }
+      const secured = tag.eas || tag.afi === 7;
+      box.appendChild(table([], [
+        [t("staff.tags.security"), `AFI 0x${(tag.afi || 0).toString(16).padStart(2, "0").toUpperCase()} · EAS ${tag.eas ? "on" : "off"}`],
+        ...tag.elements.map((e) => [`${e.oid} ${pick({ zh: e.zh, en: e.en })}`, e.value]),
+      ]));
+      box.appendChild(button(secured ? t("staff.tags.unsecure") : t("staff.tags.secure"), null, async () => {
+        const res = await api("/api/staff/tags/secure", { uid: tag.uid, secured: !secured });
+        await showTab("tags"); note(page, res);
+      }));
+      const form = el("form", null, { className: "tag-write" });
+      const profile = el("select"); for (const p of ["gz-item", "gz-disc", "gz-card", "none"]) profile.appendChild(el("option", p, { value: p }));
+      profile.name = "profile";
+      const values = {};
+      for (const e of tag.elements) values[String(e.oid)] = e.value;
+      const fields = [];
+      for (const oid of ["1", "3", "5", "4", "6", "7", "11", "22"]) {
+        const input = el("input", null, { name: "oid" + oid, value: values[oid] || "", size: 16 });
+        input.dataset.oid = oid;
+        fields.push(el("label", "OID " + oid + " "), input);
+      }
+      form.append(profile, ...fields, el("button", t("staff.tags.write"), { type: "submit", className: "primary" }));
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const elements = {};
+        for (const input of form.querySelectorAll("input[data-oid]")) elements[input.dataset.oid] = input.value;
+        const res = await api("/api/staff/tags/write", { uid: tag.uid, profile: profile.value, elements });
+        await showTab("tags"); note(page, res);
+      });
+      box.appendChild(form);
+      box.appendChild(button(t("staff.tags.lock"), null, async () => {
+        const blocks = [0];
+        const first = await api("/api/staff/tags/lock", { uid: tag.uid, blocks });
+        if (first.error) { note(page, first); return; }
+        if (!window.confirm(t("staff.tags.lock_confirm", { blocks: blocks.join(", ") }))) return;
+        const res = await api("/api/staff/tags/lock", { uid: tag.uid, blocks, confirm: first.confirm });
+        await showTab("tags"); note(page, res);
+      }));
+      page.appendChild(box);
+    }
+  }
+
+  async function drawHardware(page) {
+    const r = await api("/api/staff/hardware");
+    if (r.error) { page.appendChild(el("p", r.error, { className: "error" })); return; }
+    page.appendChild(el("h3", t("staff.hw.inputs")));
+    page.appendChild(table([], Object.entries(r.inputs).map(([k, v]) => [k, v === null ? "-" : String(v)])));
+    for (const [device, patterns] of Object.entries(r.tests)) {
+      page.appendChild(el("h3", t("staff.hw." + device)));
+      for (const pattern of patterns) {
+        const b = button(pattern, `hw-${device}-${pattern}`, async () => {
+          const res = await api("/api/staff/hardware", { device, pattern });
+          note(page, res.error ? res : { });
+        });
+        page.appendChild(b);
+      }
+    }
+  }
+
+  async function drawLogs(page) {
+    const select = el("select", null, { id: "staff-log-level" });
+    for (const level of ["info", "warning", "error", "debug"]) select.appendChild(el("option", level, { value: level }));
+    select.value = page.dataset.level || "info";
+    select.addEventListener("change", () => { page.dataset.level = select.value; showTab("logs"); });
+    page.append(el("label", t("staff.logs.level") + " "), select);
+    const r = await api("/api/staff/logs?level=" + encodeURIComponent(select.value));
+    if (r.error) { page.appendChild(el("p", r.error, { className: "error" })); return; }
+    if (!r.lines.length) { page.appendChild(el("p", t("staff.logs.none"))); return; }
+    const pre = el("pre", r.lines.map((l) => `${l.ts} ${l.level.toUpperCase()} ${l.logger}: ${l.message}`).join("\n"), { id: "staff-log-lines" });
+    page.appendChild(pre);
+  }
+
+  const TOOLS = { outbox: drawOutbox, tags: drawTags, hardware: drawHardware, logs: drawLogs };
 
   // ------------------------------------------------------------------ start
 
