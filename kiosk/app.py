@@ -398,6 +398,12 @@ class _JournalStore:
             await self._call(lambda: self._offline().replace_holds(library, version, held))
         )
 
+    async def replace_blocked_cards(self, version: int, cards: Iterable[str]) -> bool:
+        listed = list(cards)
+        return bool(
+            await self._call(lambda: self._offline().replace_blocked_cards(version, listed))
+        )
+
     async def applied_config(self) -> AppliedConfig | None:
         found: AppliedConfig | None = await self._call(lambda: self._state().applied_config())
         return found
@@ -711,6 +717,9 @@ class Daemon:
                 max_pin_attempts=cfg.patron.max_pin_attempts,
                 receipts=cfg.printer.enabled,
                 max_security_attempts=cfg.security.attempts,
+                return_secure_first=cfg.session.return_secure_first,
+                max_read_attempts=cfg.session.max_read_attempts,
+                timeouts=cfg.session.timeouts(),
             ),
             policy=ItemPolicy(
                 ItemPolicyConfig(library, frozenset(cfg.kiosk.member_libraries))

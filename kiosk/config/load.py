@@ -41,6 +41,7 @@ from kiosk.config.model import (
     ReaderSection,
     ScannerSection,
     SecuritySection,
+    SessionSection,
     WebSection,
 )
 from kiosk.config.schema import SCHEMA, SECTIONS, Key, Value, keys_of
@@ -52,6 +53,7 @@ _SECTION_TYPES: dict[str, Callable[..., Any]] = {
     "kiosk": KioskSection,
     "reader": ReaderSection,
     "security": SecuritySection,
+    "session": SessionSection,
     "patron": PatronSection,
     "gpio": GpioSection,
     "printer": PrinterSection,
@@ -154,7 +156,11 @@ class _Checker:
             self.problem(key.section, key.name, f"{_show(raw)}: {problem}; "
                          f"expected {key.expected()}")
             return _BAD
-        return self.convert(key, raw)
+        try:
+            return self.convert(key, raw)
+        except RuntimeError as exc:  # a path "~name" for a user that does not exist
+            self.problem(key.section, key.name, f"{_show(raw)}: {exc}; expected {key.expected()}")
+            return _BAD
 
     def convert(self, key: Key, raw: Any) -> Value | Path:
         if key.kind == "float":

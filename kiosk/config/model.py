@@ -12,7 +12,7 @@ from pathlib import Path
 
 from drivers.cards.numbers import CardNumberRule
 from drivers.gpio.config import GpioConfig, PinSpec
-from kiosk.circulation.config import MachineMode, OfflineConfig
+from kiosk.circulation.config import MachineMode, OfflineConfig, Timeouts
 from kiosk.circulation.decision import Op
 from kiosk.security import SecurityMode
 
@@ -30,6 +30,7 @@ __all__ = [
     "ReaderSection",
     "ScannerSection",
     "SecuritySection",
+    "SessionSection",
     "WebSection",
 ]
 
@@ -70,6 +71,28 @@ class SecuritySection:
     @property
     def security_mode(self) -> SecurityMode:
         return SecurityMode(self.mode)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSection:
+    """The patron session's timings (seconds) and rules."""
+
+    idle_s: int
+    step_s: int
+    still_there_s: int
+    receipt_s: int
+    goodbye_s: int
+    return_secure_first: bool
+    max_read_attempts: int
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts(
+            idle_ms=self.idle_s * 1000,
+            step_ms=self.step_s * 1000,
+            still_there_ms=self.still_there_s * 1000,
+            receipt_ms=self.receipt_s * 1000,
+            goodbye_ms=self.goodbye_s * 1000,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +268,7 @@ class KioskConfig:
     kiosk: KioskSection
     reader: ReaderSection
     security: SecuritySection
+    session: SessionSection
     patron: PatronSection
     gpio: GpioSection
     printer: PrinterSection

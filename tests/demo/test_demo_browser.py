@@ -91,7 +91,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 def page(chromium: Any, demo: Demo) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1560, "height": 980}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # generous: the suite runs two workers on two cores
     page.goto(demo.sim)
     page.frame_locator("#screen").locator('body[data-screen="welcome"]').wait_for()
     yield page

@@ -151,7 +151,7 @@ def test_show_output_is_a_valid_config_with_the_same_values() -> None:
     config = load_config(REPO / "config" / "kiosk.example.toml")
     again = parse_config(render_toml(config))
     assert again == config.__class__(**{**{f: getattr(config, f) for f in (
-        "kiosk", "reader", "security", "patron", "gpio", "printer", "scanner", "nfc", "mqtt",
+        "kiosk", "reader", "security", "session", "patron", "gpio", "printer", "scanner", "nfc", "mqtt",
         "offline", "web", "journal", "logging")}, "source": None})
 
 
@@ -184,3 +184,14 @@ def test_any_value_for_any_key_is_accepted_or_located(value) -> None:
         assert (config is None) == bool(problems)
         for problem in problems:
             assert problem.file == "f.toml" and problem.line >= 1
+
+
+def test_session_section_sets_the_machines_timings() -> None:
+    text = (REPO / "config" / "demo.toml").read_text(encoding="utf-8")
+    config = parse_config(text + "\n[session]\ngoodbye_s = 8\nidle_s = 90\n"
+                          "return_secure_first = false\n")
+    timeouts = config.session.timeouts()
+    assert (timeouts.goodbye_ms, timeouts.idle_ms) == (8_000, 90_000)
+    assert config.session.return_secure_first is False
+    with pytest.raises(ConfigError, match=r"<config>:\d+: session.goodbye_s: 0"):
+        parse_config(text + "\n[session]\ngoodbye_s = 0\n")
