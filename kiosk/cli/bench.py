@@ -95,8 +95,8 @@ def register(sub: Any) -> None:
     )
     drain.add_argument("--n", type=_bounded(MAX_DRAIN, "transactions"), required=True,
                        help="transactions queued in the journal")
-    drain.add_argument("--window", type=_bounded(20, "in flight"), default=20,
-                       help="transactions awaiting central's reply at once (20)")
+    drain.add_argument("--window", type=_bounded(100, "in flight (receive maximum)"), default=100,
+                       help="transactions awaiting central's reply at once (100)")
     drain.add_argument("--central", choices=CENTRALS, default="echo",
                        help="echo: a lean central replying at once; service: the real one")
     add_json_flag(drain)

@@ -32,7 +32,7 @@ from kiosk.link.topics import KioskTopics
 from kiosk.runtime import sim
 from kiosk.state import StateDocuments
 from kiosk.testbed.broker import Broker, Pki
-from kiosk.testbed.central import EchoCentral, ServiceThread
+from kiosk.testbed.central import EchoProcess, ServiceThread
 
 __all__ = ["CENTRALS", "drain_run", "fleet_run"]
 
@@ -181,7 +181,7 @@ async def _raw_paho_s(broker: Broker, pki: Pki, kiosk: str, events: list[dict[st
         await asyncio.to_thread(client.stop, send_will=False)
 
 
-async def drain_run(n: int, *, window: int = 20, central_kind: str = "echo") -> dict[str, Any]:
+async def drain_run(n: int, *, window: int = 100, central_kind: str = "echo") -> dict[str, Any]:
     """One kiosk drains ``n`` queued transactions; raw paho for comparison.
 
     ``central_kind``: ``echo`` (:class:`EchoCentral`, replies at once) or ``service`` (the real
@@ -194,9 +194,9 @@ async def drain_run(n: int, *, window: int = 20, central_kind: str = "echo") -> 
         pki = Pki.create(root / "pki")
         broker = Broker(pki, root / "broker")
         broker.start()
-        central: ServiceThread | EchoCentral
+        central: ServiceThread | EchoProcess
         if central_kind == "echo":
-            central = EchoCentral(broker)
+            central = EchoProcess(broker)
         else:
             central = ServiceThread(broker, root / "central.db", _library([sim.KIOSK], n))
         central.start()
@@ -217,6 +217,7 @@ async def drain_run(n: int, *, window: int = 20, central_kind: str = "echo") -> 
             depth = await kiosk.depth()
             await kiosk.link.stop()
             kiosk.link = None
+            central.stop()  # an out-of-process central reports what it applied when it stops
             applied = len({tx for tx, _, _ in central.applied})
             raw_s = await _raw_paho_s(broker, pki, sim.KIOSK, events)
         finally:

@@ -190,6 +190,10 @@ class Broker:
                 "allow_anonymous false",
                 f"acl_file {self.dir / 'acl'}",
                 "max_connections -1",
+                # MQTT 5 Receive Maximum announced to clients (mosquitto's default is 20): a
+                # kiosk's outbox drain keeps this many transactions in flight.
+                "max_inflight_messages 100",
+                "max_queued_messages 20000",
                 "persistence true",
                 f"persistence_location {self.dir}/",
                 "autosave_interval 0",

@@ -10,10 +10,14 @@ facts the ``processed`` table itself cannot show, because it is keyed by ``tx_id
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import multiprocessing.process
 import os
 import threading
 import time
 from collections.abc import Mapping
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ from kiosk.link._paho import Connected, Incoming, MqttEvent
 from kiosk.link.payloads import Message, decode, encode
 from kiosk.testbed.broker import CENTRAL, Broker, TestbedUnavailable
 
-__all__ = ["Applied", "EchoCentral", "ServiceThread", "open_domain"]
+__all__ = ["Applied", "EchoCentral", "EchoProcess", "ServiceThread", "open_domain"]
 
 Applied = tuple[str, str, int]  # tx_id, kiosk, seq — in the order central applied them
 
@@ -90,6 +94,7 @@ class ServiceThread:
         )
         self._transport = MqttTransport(settings, self._runner)
         self._stop = threading.Event()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="central-service", daemon=True)
 
     def start(self, timeout_s: float = 10.0) -> None:
@@ -104,6 +109,10 @@ class ServiceThread:
         self._thread.start()  # after connecting: the first tick then finds the broker there
 
     def stop(self) -> None:
+        """Safe to call twice (the benches stop central early to read what it applied)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(10)
@@ -172,3 +181,54 @@ class EchoCentral:
                 encode(Message.TX_REPLY, reply, event.response_topic),
                 correlation=event.correlation,
             )
+
+
+class EchoProcess:
+    """:class:`EchoCentral` in a child process (forked), so the kiosk's link under measurement
+    does not share its interpreter (and GIL) with central, as in a real deployment.
+
+    :attr:`applied` is filled when the child stops (it sends its list back over a pipe).
+    """
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self.applied: list[Applied] = []
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe()
+        self._conn = parent
+        self._proc = context.Process(
+            target=_echo_child, args=(self._broker, child), name="echo-central", daemon=True
+        )
+        self._proc.start()
+        if not parent.poll(timeout_s) or parent.recv() != "ready":
+            self.stop()
+            raise TestbedUnavailable(f"central did not connect to the broker in {timeout_s} s")
+
+    def stop(self) -> None:
+        if self._conn is not None and self._proc is not None and self._proc.is_alive():
+            with contextlib.suppress(OSError, EOFError):
+                self._conn.send("stop")
+                if self._conn.poll(30):
+                    self.applied = list(self._conn.recv())
+        if self._proc is not None:
+            self._proc.join(10)
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc = None
+
+
+def _echo_child(broker: Broker, conn: Connection) -> None:
+    central = EchoCentral(broker)
+    try:
+        central.start()
+        conn.send("ready")
+        conn.recv()  # "stop"
+        central.stop()
+        conn.send(central.applied)
+    finally:
+        conn.close()
+        os._exit(0)  # no atexit handlers of the parent's copy (mosquitto, temp dirs)
