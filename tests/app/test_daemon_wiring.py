@@ -20,13 +20,21 @@ from async_run import run_async
 from central.domain import CentralDomain, DomainConfig
 from central.domain.model import Loan
 from drivers.gpio._gpiozero import mock_factory
-from drivers.virtual import VirtualPad, VirtualReader
+from drivers.virtual import VirtualPad, VirtualReader, VirtualTag
 from kiosk.app import Daemon
 from kiosk.circulation._states import State
 from kiosk.circulation.decision import Op
 from kiosk.circulation.session import Finish, ModeChosen, ReceiptChosen
 from kiosk.config import parse_config
-from kiosk.demo.library import HOME, KIOSK_ID, card_tag, demo_library, item_tags
+from kiosk.demo.library import (
+    HOME,
+    KIOSK_ID,
+    DemoCard,
+    DemoItem,
+    card_tag,
+    demo_library,
+    item_tags,
+)
 from kiosk.runtime import InProcessCentral
 from kiosk.sdnotify import Notifier
 from kiosk.testbed.broker import free_port
@@ -108,6 +116,19 @@ class World:
     @property
     def screen(self) -> str:
         return str(self.daemon.hub.view()["screen"])
+
+    async def return_loan(self, item: DemoItem, patron: DemoCard) -> VirtualTag:
+        """``item`` on loan to ``patron``, who signs in, chooses return and lays it down."""
+        now = time.time_ns() // 1_000_000
+        self.domain.repo.put_loan(
+            Loan(item.owner, item.pii, patron.number, "desk", "setup:1", now, now + 86_400_000)
+        )
+        self.pad.place(card_tag(patron, 1))
+        await self.until(lambda: self.screen == "choose", "patron accepted")
+        self.daemon.runtime.submit(ModeChosen(Op.RETURN))
+        tag = item_tags(item, 98, secured=False)[0]
+        self.pad.place(tag)
+        return tag
 
     async def until(self, check: Callable[[], bool], what: str, limit_s: float = 10.0) -> None:
         deadline = time.monotonic() + limit_s
@@ -202,15 +223,7 @@ def test_accepted_return_pulses_the_chute_latch(tmp_path: Path) -> None:
     wang = LIB.cards[0]
 
     async def scenario(world: World) -> None:
-        now = time.time_ns() // 1_000_000
-        world.domain.repo.put_loan(
-            Loan(own.owner, own.pii, wang.number, "desk", "setup:1", now, now + 86_400_000)
-        )
-        world.pad.place(card_tag(wang, 1))
-        await world.until(lambda: world.screen == "choose", "patron accepted")
-        world.daemon.runtime.submit(ModeChosen(Op.RETURN))
-        tag = item_tags(own, 98, secured=False)[0]
-        world.pad.place(tag)
+        tag = await world.return_loan(own, wang)
         panel = world.daemon.panel
         assert panel is not None
         await world.until(lambda: panel.latch_pulses == 1, "latch pulsed once")
@@ -257,14 +270,7 @@ def test_transit_returns_fill_the_bin_and_survive_a_restart(tmp_path: Path) -> N
     wang = LIB.cards[0]
 
     async def returned(world: World) -> None:
-        now = time.time_ns() // 1_000_000
-        world.domain.repo.put_loan(
-            Loan(member.owner, member.pii, wang.number, "desk", "setup:1", now, now + 86_400_000)
-        )
-        world.pad.place(card_tag(wang, 1))
-        await world.until(lambda: world.screen == "choose", "patron accepted")
-        world.daemon.runtime.submit(ModeChosen(Op.RETURN))
-        world.pad.place(item_tags(member, 97, secured=False)[0])
+        await world.return_loan(member, wang)
         await world.until(lambda: bool(world.daemon.ledger.bins.counts()), "in the bin")
         assert world.daemon.ledger.bins.counts() == {member.owner: 1}
         assert world.daemon.ledger.statistics.day(world.daemon._today())["checkin"] == 1
