@@ -151,8 +151,8 @@ def test_show_output_is_a_valid_config_with_the_same_values() -> None:
     config = load_config(REPO / "config" / "kiosk.example.toml")
     again = parse_config(render_toml(config))
     assert again == config.__class__(**{**{f: getattr(config, f) for f in (
-        "kiosk", "reader", "security", "session", "patron", "gpio", "printer", "scanner", "nfc", "mqtt",
-        "offline", "web", "journal", "logging")}, "source": None})
+        "kiosk", "reader", "security", "session", "patron", "gpio", "printer", "scanner", "nfc",
+        "mqtt", "offline", "web", "journal", "logging")}, "source": None})
 
 
 def test_model_fields_match_the_schema() -> None:
