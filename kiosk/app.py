@@ -74,6 +74,7 @@ from kiosk.circulation import (
 from kiosk.circulation.session import (
     Action,
     CardPresented,
+    EndSession,
     Event,
     OutOfService,
     StaffOverride,
@@ -85,10 +86,11 @@ from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError, SessionError
 from kiosk.gz.libraries import DEFAULT_LIBRARIES, isil_library_code
 from kiosk.journal import HoldRow, Journal, OfflineData, TxRecord
+from kiosk.journal.logistics_store import LogisticsStore
 from kiosk.link import Backoff, KioskLink, LinkSettings, MqttClient, TlsFiles
 from kiosk.link._paho import Endpoint, MqttEvent
 from kiosk.logistics import Statistics, TransitBins
-from kiosk.logistics.ledger import Ledger
+from kiosk.logistics.feed import LogisticsFeed
 from kiosk.panel import Panel, ReceiptPort
 from kiosk.runtime import CentralPort, InProcessCentral, KioskRuntime, RuntimeConfig
 from kiosk.runtime.offline_snapshot import SnapshotSource
@@ -124,7 +126,6 @@ READER, JOURNAL, MQTT = "reader", "journal", "mqtt"
 _TAG_LEVEL = (NoTag, BlockLocked, WriteFailed, AuthenticationFailed)
 """Reader errors about one tag: the reader itself is fine and stays open."""
 RESTART_STATUS = 75  # EX_TEMPFAIL: the `restart` command asks systemd for a fresh start
-LEDGER_DAYS = 100  # the journal window the bins and statistics are rebuilt from at start
 STAFF_IDLE_S = 120.0  # staff mode closes itself after this long without a request
 _CARD_KIND: dict[str, CardKind] = {
     "rfid-uid": CardKind.UID,
@@ -545,17 +546,8 @@ class Daemon:
             return (datetime.now(UTC) + timedelta(minutes=offset)).date()
 
         self._today = today
-        self.ledger = Ledger(
-            TransitBins(
-                sending=config.kiosk.library,
-                sending_name=_zh_name(config.kiosk.library),
-                names={isil: _zh_name(isil) for isil in config.kiosk.member_libraries},
-            ),
-            Statistics(),
-            home=config.kiosk.library,
-            utc_offset_minutes=offset,
-            today=today,
-        )
+        self.logistics: LogisticsStore | None = None  # opened with the journal (start)
+        self.feed: LogisticsFeed | None = None
         self.panel: Panel | None = None
         self.staff: StaffDesk | None = None
         self._service_key = False
@@ -607,7 +599,7 @@ class Daemon:
         # One drainer owns the outbox: the link when there is one (none without a central).
         recovery = await self.runtime.start(drain=self._central is not None)
         log.info("journal %s open; recovery: %s", cfg.journal.path, recovery)
-        await self._replay_ledger()
+        self._open_logistics()
         self.notify.status("starting: web server")
         self.parts.gpio = self._start_gpio()
         self.staff = self._build_staff(loop)
@@ -694,10 +686,7 @@ class Daemon:
             self.hub.publish([action])
             if self.panel is not None:
                 self.panel.observe(action)
-            try:
-                self.ledger.observe(action)
-            except Exception:
-                log.exception("return bin / statistics update failed")
+            self._count(action)
             if self._on_action is not None:
                 self._on_action(action)
 
@@ -835,8 +824,8 @@ class Daemon:
                 data_dir=cfg.journal.path.parent,
                 format_ms=format_ms,
             ),
-            bins=self.ledger.bins,
-            statistics=self.ledger.statistics,
+            bins=None if self.feed is None else self.feed.bins,
+            statistics=None if self.feed is None else self.feed.statistics,
             takeover=self._staff_takeover,
             outbox=JournalOutbox(self.runtime.journal, self._outbox_changed),
             tags=ReaderTagTools(
@@ -853,15 +842,35 @@ class Daemon:
             self.hub.set_staff_prompt(False)
         self.runtime.submit(event)
 
-    async def _replay_ledger(self) -> None:
-        """The bins and counters as the journal says (last ``LEDGER_DAYS`` days)."""
-        now_ms = time.time_ns() // 1_000_000
-        since = max(0, now_ms - LEDGER_DAYS * 86_400_000)
-        rows = await self.runtime.journal(
-            lambda j: j.transactions_between(since, now_ms + 86_400_000)
+    def _open_logistics(self) -> None:
+        """The return bins and counters, stored beside the journal; what a crash left
+        uncounted is counted now (each journal row exactly once)."""
+        cfg = self.config
+        store = LogisticsStore.open(cfg.journal.path, clock=time.time)
+        bins = TransitBins(
+            sending=cfg.kiosk.library,
+            sending_name=_zh_name(cfg.kiosk.library),
+            names={isil: _zh_name(isil) for isil in cfg.kiosk.member_libraries},
+            store=store.bin_store,
         )
-        counted = self.ledger.replay(rows)
-        log.info("return bins and statistics rebuilt from %d journal rows", counted)
+        bins.load_state(store.bin_store.state())
+        self.feed = LogisticsFeed(bins, Statistics(store.counters), self._today, guard=store)
+        self.logistics = store
+        counted = store.catch_up(self.feed, utc_offset_minutes=cfg.offline.utc_offset_minutes)
+        log.info("return bins and statistics: %d journal row(s) counted at start", counted)
+
+    def _count(self, action: Action) -> None:
+        feed, store = self.feed, self.logistics
+        if feed is None or store is None:
+            return
+        try:
+            feed.observe(action)
+            if isinstance(action, EndSession):  # rows a session left unshown (reconcile)
+                store.catch_up(
+                    feed, utc_offset_minutes=self.config.offline.utc_offset_minutes, shown=False
+                )
+        except Exception:
+            log.exception("return bin / statistics update failed")
 
     def _outbox_changed(self) -> None:
         if self.parts.link is not None:
@@ -1151,6 +1160,9 @@ class Daemon:
         for supervisor in (self.parts.printer, self.parts.reader):
             if supervisor is not None:
                 await asyncio.to_thread(supervisor.stop)
+        if self.logistics is not None:
+            self.feed = None
+            self.logistics.close()
         log.info("stopped")
         logging.getLogger().removeHandler(self.logs)
 

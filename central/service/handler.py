@@ -2,9 +2,9 @@
 
 :meth:`CentralHandler.handle` takes one received message (topic, payload bytes, MQTT 5
 properties) and returns the messages to publish; :meth:`CentralHandler.tick` does the periodic
-work (reorder timeouts, hold-shelf expiry, retained snapshots, configs, commands, central's own
-status). No sockets, threads or clocks here: the runner (:mod:`central.service.runner`) feeds it
-and publishes what it returns, and tests feed it bytes.
+work (reorder timeouts, hold-shelf expiry, retained snapshots of the holds and the blocked
+cards, configs, commands, central's own status). No sockets, threads or clocks here: the runner
+(:mod:`central.service.runner`) feeds it and publishes what it returns, and tests feed it bytes.
 
 Trust: a kiosk is who the topic says (the broker's ACLs key on the certificate name); a payload
 naming another kiosk is refused, and replies always go to the sender's own ``…/res`` topic,
@@ -37,6 +37,7 @@ from central.domain.service import CentralDomain
 from central.service.payloads import MAX_PAYLOAD, decode_map, encode_map, field_text
 from central.service.topics import (
     CENTRAL_STATUS,
+    blocked_topic,
     command_reply_topic,
     command_topic,
     config_topic,
@@ -99,6 +100,7 @@ class CentralHandler:
         self._log = log if log is not None else logging.getLogger("central.service")
         self._ticked = False
         self._holds_version: int | None = None
+        self._blocked_version: int | None = None
         self._status_ms: int | None = None
         self._routes: dict[str, Callable[[str, bytes, Properties, int], list[Publish]]] = {
             "evt/tx": self._transaction,
@@ -290,6 +292,7 @@ class CentralHandler:
         for hold in self.domain.expire_holds(now_ms):
             self._log.info("hold %d expired on the shelf", hold.hold_id)
         out += self._holds_snapshots(force=first)
+        out += self._blocked_lists(force=first)
         out += self._configs(everything=first)
         for cmd_id in self.store.expire_commands(now_ms):
             self._log.warning("command %s expired unanswered", cmd_id)
@@ -316,6 +319,26 @@ class CentralHandler:
                 body = {"library": library.isil, **snapshot}
                 out.append(Publish(holds_topic(library.isil), encode_map(body), retain=True))
         return out
+
+    def _blocked_lists(self, *, force: bool) -> list[Publish]:
+        """The network's blocked cards, retained on every member library's ``…/blocked`` topic
+        (the patrons of a 通借通还 network use any member's machines), when their version
+        changed or after a (re)start."""
+        blocked = self.domain.blocked_cards()
+        version = blocked["version"]
+        if not force and version == self._blocked_version:
+            return []
+        assert isinstance(version, int)
+        self._blocked_version = version
+        return [
+            Publish(
+                blocked_topic(library.isil),
+                encode_map({"library": library.isil, **blocked}),
+                retain=True,
+            )
+            for library in self.domain.libraries()
+            if library.member
+        ]
 
     def _configs(self, *, everything: bool) -> list[Publish]:
         return [

@@ -14,6 +14,7 @@ __all__ = [
     "CENTRAL_STATUS",
     "KIOSK_PREFIX",
     "KioskTopic",
+    "blocked_topic",
     "command_reply_topic",
     "command_topic",
     "config_topic",
@@ -82,6 +83,11 @@ def command_reply_topic(kiosk: str) -> str:
 
 def holds_topic(isil: str) -> str:
     return f"lib/v1/library/{isil}/holds"
+
+
+def blocked_topic(isil: str) -> str:
+    """The patron cards library ``isil``'s machines must refuse (retained)."""
+    return f"lib/v1/library/{isil}/blocked"
 
 
 def subscriptions(share_group: str | None) -> list[tuple[str, int]]:

@@ -3,7 +3,8 @@
 It decides from configuration (:class:`~kiosk.circulation.config.OfflineConfig`: operations
 allowed offline, per-patron item limit, due-date rule) and from the data central pushed earlier,
 which the journal keeps in SQLite with a version and hands in as an :class:`OfflineData`
-snapshot: the holds (reserved items, for whom, until when) and the blocked cards. Every decision
+snapshot: the holds (reserved items, for whom, until when, in each item's queue order) and the
+blocked cards. Every decision
 it returns is marked ``offline=True`` with its reason, so central can replay it with the original
 timestamp and raise conflicts for staff.
 
@@ -17,10 +18,12 @@ any            operation not allowed offline → OFFLINE_NOT_ALLOWED; tag unread
                TAG_UNREADABLE; type of usage 13/14/15 ("not for issue / return / either while
                offline") covering the operation → OFFLINE_ITEM_FLAG
 checkout       no patron → PATRON_UNKNOWN; blocked card → PATRON_BLOCKED; patron's offline count
-               at the limit → OFFLINE_LIMIT; live hold for someone else → ON_HOLD_FOR_OTHER;
+               at the limit → OFFLINE_LIMIT; the head of the item's live hold queue is someone
+               else → ON_HOLD_FOR_OTHER (the patron at the head may borrow it, as at central);
                else accepted, due at the end of the local day ``loan_days`` from today
-renew          as checkout, but a hold for anyone else → RENEW_RESERVED
-return         live hold → refused RESERVED, route staff (the desk hands it to the holder);
+renew          as checkout, but a live hold by anyone else anywhere in the queue →
+               RENEW_RESERVED
+return         any live hold → refused RESERVED, route staff (the desk hands it to the holder);
                else accepted, route ``shelf`` for the kiosk's own library, ``transit:{owner}``
                otherwise
 =============  =================================================================================
@@ -71,22 +74,32 @@ class Hold:
 class OfflineData:
     """Central's last pushed data, as the journal layer keeps it (read-only).
 
-    ``holds`` maps a PII to its hold; ``blocked_cards`` holds card numbers, card UIDs or patron
-    ids; ``versions`` names each data set's version (e.g. ``{"holds": 41, "blocked": 7}``) so a
+    ``queues`` maps a PII to all its holds, head of the queue first; ``holds`` maps a PII to one
+    hold (the head) for callers that know only one — a PII missing from ``queues`` has the queue
+    ``(holds[pii],)``. ``blocked_cards`` holds card numbers, card UIDs or patron ids;
+    ``versions`` names each data set's version (e.g. ``{"holds": 41, "blocked": 7}``) so a
     decision can be traced to the data it used.
     """
 
     holds: Mapping[str, Hold] = field(default_factory=dict)
     blocked_cards: frozenset[str] = frozenset()
     versions: Mapping[str, int] = field(default_factory=dict)
+    queues: Mapping[str, tuple[Hold, ...]] = field(default_factory=dict)
+
+    def live_holds(self, pii: str | None, now: datetime) -> tuple[Hold, ...]:
+        """The item's holds still live at ``now``, head of the queue first."""
+        if pii is None:
+            return ()
+        queue = self.queues.get(pii)
+        if queue is None:
+            single = self.holds.get(pii)
+            queue = () if single is None else (single,)
+        return tuple(h for h in queue if h.expires is None or h.expires > now)
 
     def live_hold(self, pii: str | None, now: datetime) -> Hold | None:
-        if pii is None:
-            return None
-        hold = self.holds.get(pii)
-        if hold is None or (hold.expires is not None and hold.expires <= now):
-            return None
-        return hold
+        """The head of the item's live queue (the one a returned copy is kept for)."""
+        live = self.live_holds(pii, now)
+        return live[0] if live else None
 
     def is_blocked(self, card: PatronCard | None, patron: Patron | None = None) -> bool:
         names: set[str] = set()
@@ -175,13 +188,15 @@ class OfflinePolicy:
             return _refuse(Reason.PATRON_BLOCKED)
         if op is Op.CHECKOUT and count >= self._config.item_limit:
             return _refuse(Reason.OFFLINE_LIMIT)
-        hold = snapshot.live_hold(identity.pii, now)
-        if hold is not None and not patron.holds_card(hold.patron):
-            return _refuse(Reason.ON_HOLD_FOR_OTHER if op is Op.CHECKOUT else Reason.RENEW_RESERVED)
+        queue = snapshot.live_holds(identity.pii, now)
+        if op is Op.CHECKOUT and queue and not patron.holds_card(queue[0].patron):
+            return _refuse(Reason.ON_HOLD_FOR_OTHER)
+        if op is Op.RENEW and any(not patron.holds_card(hold.patron) for hold in queue):
+            return _refuse(Reason.RENEW_RESERVED)
         return Decision(Verdict.ACCEPTED, Reason.OK, due=self.due(now), offline=True)
 
     def _return(self, identity: ItemIdentity, snapshot: OfflineData, now: datetime) -> Decision:
-        if snapshot.live_hold(identity.pii, now) is not None:
+        if snapshot.live_holds(identity.pii, now):
             return _refuse(Reason.RESERVED, route=ROUTE_STAFF)
         owner = identity.owner
         if owner is None or same_isil(owner, self._config.library):

@@ -75,6 +75,11 @@ _INSERT = (
 _OUTBOX = "answered_ms IS NULL AND parked IS NULL"
 # Written exactly as in the partial index ``tx_open`` so the planner uses it (tested).
 _OPEN = "step IN ('intent', 'decided', 'effect_done')"
+_QUEUES = {  # Journal.queue_rows: the staff outbox page's lists
+    "queued": _OUTBOX,
+    "parked": "answered_ms IS NULL AND parked IS NOT NULL",
+    "reconcile": "(step = 'reconcile' OR reply_result = 'exception')",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +290,33 @@ class Journal:
             (_count("limit", limit),),
         )
         return [self._record(row) for row in rows]
+
+    # -- the staff outbox page: newest first, what needs a person --------------------------
+
+    def queue_rows(self, kind: str, limit: int = 50) -> list[TxRecord]:
+        """Newest first: ``queued`` (the outbox), ``parked``, or ``reconcile`` — rows at the
+        reconcile step and rows central answered with ``exception`` (both need a person)."""
+        where = _QUEUES.get(kind) if isinstance(kind, str) else None
+        if where is None:
+            raise RecordError(f"queue kind: expected one of {', '.join(_QUEUES)}, got {kind!r}")
+        rows = self._db.query(
+            f"{_SELECT} WHERE {where} ORDER BY seq DESC LIMIT ?", (_count("limit", limit),)
+        )
+        return [self._record(row) for row in rows]
+
+    def queue_counts(self) -> dict[str, int]:
+        """How many rows each of :meth:`queue_rows`' kinds holds."""
+        return {
+            kind: int(self._db.query(f"SELECT count(*) FROM tx WHERE {where}")[0][0])
+            for kind, where in _QUEUES.items()
+        }
+
+    def queue_times(self) -> tuple[int | None, int | None]:
+        """``(ts_ms of the oldest queued row, latest answered_ms)``: how long the outbox has
+        waited, and when central last answered (the last sync)."""
+        oldest = self._db.query(f"SELECT ts_ms FROM tx WHERE {_OUTBOX} ORDER BY seq LIMIT 1")
+        last = self._db.query("SELECT max(answered_ms) FROM tx")[0][0]
+        return (int(oldest[0][0]) if oldest else None, None if last is None else int(last))
 
     def get(self, tx_id: str) -> TxRecord | None:
         rows = self._db.query(f"{_SELECT} WHERE seq = ?", (self._seq_of(tx_id),))

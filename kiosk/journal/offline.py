@@ -4,6 +4,10 @@ It lives in the journal's database (same connection, same thread, same durabilit
 written by the same MQTT handlers and must survive a restart in a weekend offline. Snapshots are
 replaced whole, and only by a newer ``version``: a retained snapshot redelivered on every
 reconnect costs one read, not a rewrite.
+
+A copy may have several holds (central's queue for it, head first). Central sends each copy's
+holds in queue order, so a snapshot's rows keep their order (``holds.position``), and
+:meth:`OfflineData.hold_queues` gives every copy's live holds in that order.
 """
 
 from __future__ import annotations
@@ -49,9 +53,13 @@ class OfflineData:
                 (library, version, self._db.now_ms()),
             )
             conn.executemany(
-                "INSERT OR REPLACE INTO holds (library, pii, owner, patron, pickup, expires_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(library, h.pii, h.owner, h.patron, h.pickup, h.expires_ms) for h in holds],
+                "INSERT OR REPLACE INTO holds "
+                "(library, pii, owner, patron, pickup, expires_ms, position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (library, h.pii, h.owner, h.patron, h.pickup, h.expires_ms, position)
+                    for position, h in enumerate(holds)
+                ],
             )
             return True
 
@@ -86,6 +94,34 @@ class OfflineData:
             params,
         )
         return [HoldRow(*row) for row in rows]
+
+    def hold_queues(self, *, now_ms: int | None = None) -> dict[tuple[str, str], list[HoldRow]]:
+        """Each copy's holds, (PII, owner) → head of the queue first; with ``now_ms``, expired
+        ones are left out.
+
+        Order: a hold with an expiry first (central sets one when the copy goes on the hold
+        shelf for the head of the queue), soonest first; then the queue as the copy's owner
+        library's snapshot sends it (that snapshot has the whole queue), then as the other
+        libraries' snapshots send it. A patron in several snapshots keeps the first place.
+        """
+        where, params = "", []
+        if now_ms is not None:
+            where, params = "WHERE expires_ms IS NULL OR expires_ms > ? ", [
+                validate_ms("now_ms", now_ms)
+            ]
+        rows = self._db.query(
+            "SELECT pii, owner, patron, pickup, expires_ms FROM holds "
+            f"{where}ORDER BY pii, owner, expires_ms IS NULL, expires_ms, library != owner, "
+            "position, library, patron",
+            params,
+        )
+        queues: dict[tuple[str, str], list[HoldRow]] = {}
+        for row in rows:
+            hold = HoldRow(*row)
+            queue = queues.setdefault((hold.pii, hold.owner), [])
+            if all(held.patron != hold.patron for held in queue):
+                queue.append(hold)
+        return queues
 
     def holds_versions(self) -> dict[str, int]:
         """Each library's holds snapshot version."""

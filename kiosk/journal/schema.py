@@ -16,8 +16,14 @@ Design notes:
 - The outbox is not a table: it is the rows central has not answered and that are not parked,
   served by a partial index, so its cost depends on the outbox depth only, never on history.
 - ``tx_step`` keeps when each step was committed (the audit trail of a legal record).
-- Daily/monthly counters are not stored yet: they can be derived from ``tx`` by ``ts_ms``;
-  a later migration may add a ``counters`` table when the telemetry needs them fast.
+- Version 2 keeps the return bin and the usage counters (:mod:`kiosk.journal.logistics_store`)
+  in the same file, so a result and its count share the durability settings and a restart
+  needs no replay of history: ``logistics_counts`` (per local day and event key),
+  ``logistics_bin`` (copies bound for other libraries, ``pos`` = the order they went in),
+  ``logistics_packages`` (the last package number used per day and destination) and
+  ``logistics_seen`` (journal ``seq`` values already counted, so a result is counted once even
+  when it is seen live and again by the catch-up after a crash). It also gives ``holds`` a
+  ``position``: the hold's place in central's queue for that copy (0 = head), as pushed.
 """
 
 from __future__ import annotations
@@ -94,5 +100,36 @@ _V1 = (
     "CREATE INDEX seen_cmd_expiry ON seen_cmd (expires_ms)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2 = (
+    "ALTER TABLE holds ADD COLUMN position INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE logistics_counts (
+        day TEXT NOT NULL,
+        event TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count >= 0),
+        PRIMARY KEY (day, event)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE logistics_bin (
+        pos INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL,
+        barcode TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        isbn TEXT NOT NULL DEFAULT '',
+        publisher TEXT NOT NULL DEFAULT '',
+        price TEXT NOT NULL DEFAULT '',
+        call_number TEXT NOT NULL DEFAULT '',
+        children INTEGER CHECK (children IN (0, 1)),
+        collection TEXT NOT NULL DEFAULT '',
+        UNIQUE (owner, barcode)
+    )""",
+    """CREATE TABLE logistics_packages (
+        day TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        last INTEGER NOT NULL CHECK (last >= 1),
+        PRIMARY KEY (day, destination)
+    ) WITHOUT ROWID""",
+    "CREATE TABLE logistics_seen (seq INTEGER PRIMARY KEY)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -61,6 +61,7 @@ from kiosk.link.topics import (
     CENTRAL_STATUS,
     KioskTopics,
     TopicKind,
+    blocked_topic,
     holds_delta_topic,
     holds_topic,
     parse_topic,
@@ -108,6 +109,7 @@ class LinkSettings:
     software: str
     boot_id: str
     libraries: tuple[str, ...] = ()  # ISILs whose holds snapshots to keep for offline use
+    # the first is the kiosk's own library: its blocked-card list is kept too
     window: int = 10  # transactions awaiting central's reply at once (drain)
     request_timeout_s: float = 3.0
     resend_after_s: float = 30.0
@@ -363,6 +365,7 @@ class KioskLink:
         downlink = [(t.response, 1), (t.config, 1), (CENTRAL_STATUS, 1)]
         downlink += [(holds_topic(isil), 1) for isil in self._settings.libraries]
         downlink += [(holds_delta_topic(isil), 1) for isil in self._settings.libraries]
+        downlink += [(blocked_topic(isil), 1) for isil in self._settings.libraries[:1]]
         client.subscribe(downlink)
         client.subscribe([(t.commands, 1)], no_local=True)
         self._publish(t.status, STATUS_ONLINE, retain=True)
@@ -424,6 +427,8 @@ class KioskLink:
                 await self._holds_snapshot(ref.owner, msg)
             elif ref.kind is TopicKind.HOLDS_DELTA and ref.owner is not None:
                 await self._holds_delta(ref.owner, msg)
+            elif ref.kind is TopicKind.BLOCKED and ref.owner in self._settings.libraries[:1]:
+                await self._blocked_cards(msg)
             elif ref.kind is TopicKind.CENTRAL_STATUS:
                 self._central_online = decode_status(msg.topic, msg.payload)
             elif ref.kind is TopicKind.COMMAND_RESULT:
@@ -564,6 +569,14 @@ class KioskLink:
         rows += _hold_rows(msg.topic, delta.get("add", []))
         self._holds[library] = (version, rows)
         await self._store.replace_holds(library, version, rows)
+
+    async def _blocked_cards(self, msg: Incoming) -> None:
+        """Central's blocked-card list for the offline policy; an older version is ignored."""
+        body = decode(Message.BLOCKED_CARDS, msg.topic, msg.payload)
+        version, cards = int(body["version"]), list(body["cards"])
+        stored = await self._store.replace_blocked_cards(version, cards)
+        _log.info("link: blocked cards v%d: %d cards%s", version, len(cards),
+                  "" if stored else " (already stored)")
 
     # -- drain -----------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ class Message(StrEnum):
     CONFIG = "Config"
     HOLDS = "Holds"
     HOLDS_DELTA = "HoldsDelta"
+    BLOCKED_CARDS = "BlockedCards"
 
 
 _V = {"const": 1}
@@ -282,6 +283,20 @@ SCHEMAS: Mapping[Message, Mapping[str, Any]] = MappingProxyType(
                 "remove": {"type": "array", "maxItems": 10_000, "items": _HOLD},
             },
         },
+        Message.BLOCKED_CARDS: {
+            "type": "object",
+            "required": ["v", "version", "cards"],
+            "properties": {
+                "v": _V,
+                "version": _UINT,
+                "library": {"type": "string", "maxLength": 64},
+                "cards": {
+                    "type": "array",
+                    "maxItems": 500_000,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 64},
+                },
+            },
+        },
     }
 )
 
@@ -293,6 +308,7 @@ LIMITS: Mapping[Message, int] = MappingProxyType(
         Message.CONFIG: 256 * 1024,
         Message.HOLDS: 16 * 1024 * 1024,
         Message.HOLDS_DELTA: 2 * 1024 * 1024,
+        Message.BLOCKED_CARDS: 16 * 1024 * 1024,
     }
 )
 

@@ -37,6 +37,7 @@ class LinkStore(Protocol):
     async def park(self, tx_id: str, reason: str) -> bool: ...
     async def seen_command(self, cmd_id: str, expires_ms: int) -> bool: ...
     async def replace_holds(self, library: str, version: int, rows: Iterable[HoldRow]) -> bool: ...
+    async def replace_blocked_cards(self, version: int, cards: Iterable[str]) -> bool: ...
     async def applied_config(self) -> AppliedConfig | None: ...
     async def record_applied_config(
         self, version: int, body: Mapping[str, Any]
@@ -117,6 +118,10 @@ class ExecutorStore:
     async def replace_holds(self, library: str, version: int, rows: Iterable[HoldRow]) -> bool:
         rows = list(rows)
         return await self._call(partial(self._offline.replace_holds, library, version, rows))
+
+    async def replace_blocked_cards(self, version: int, cards: Iterable[str]) -> bool:
+        cards = list(cards)
+        return await self._call(partial(self._offline.replace_blocked_cards, version, cards))
 
     async def applied_config(self) -> AppliedConfig | None:
         return await self._call(self._state.applied_config)

@@ -19,6 +19,7 @@ __all__ = [
     "KioskTopics",
     "TopicKind",
     "TopicRef",
+    "blocked_topic",
     "holds_delta_topic",
     "holds_topic",
     "mosquitto_acl",
@@ -55,6 +56,7 @@ class TopicKind(StrEnum):
     CONFIG = "config"
     HOLDS = "holds"
     HOLDS_DELTA = "holds/delta"
+    BLOCKED = "blocked"
     CENTRAL_STATUS = "central/status"
 
 
@@ -63,7 +65,7 @@ class TopicRef:
     """A parsed topic: its kind, the kiosk (or library ISIL) it belongs to, and a name level."""
 
     kind: TopicKind
-    owner: str | None = None  # kiosk id, or library ISIL for holds
+    owner: str | None = None  # kiosk id, or library ISIL for holds and blocked cards
     name: str | None = None  # lookup op or command name
 
 
@@ -140,6 +142,11 @@ def holds_delta_topic(isil: str) -> str:
     return f"{holds_topic(isil)}/delta"
 
 
+def blocked_topic(isil: str) -> str:
+    """The cards library ``isil``'s machines must refuse (retained, with a version)."""
+    return f"{PREFIX}/library/{_level('library ISIL', isil)}/blocked"
+
+
 _KIOSK_TAILS: dict[tuple[str, ...], TopicKind] = {
     ("status",): TopicKind.STATUS,
     ("info",): TopicKind.INFO,
@@ -165,7 +172,11 @@ def parse_topic(topic: object) -> TopicRef | None:
     if not _LEVEL.fullmatch(owner):
         return None
     if area == "library":
-        kinds = {("holds",): TopicKind.HOLDS, ("holds", "delta"): TopicKind.HOLDS_DELTA}
+        kinds = {
+            ("holds",): TopicKind.HOLDS,
+            ("holds", "delta"): TopicKind.HOLDS_DELTA,
+            ("blocked",): TopicKind.BLOCKED,
+        }
         kind = kinds.get(tail)
         return None if kind is None else TopicRef(kind, owner)
     if area != "kiosk":

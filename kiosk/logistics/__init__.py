@@ -4,12 +4,21 @@
   transit lists and the Annex F handover sheet when the bin is emptied.
 - :mod:`.render`: those as CSV and plain text.
 - :mod:`.stats`: counters per day and month, exported as CSV.
+- :mod:`.feed`: both kept from the session's results (:class:`LogisticsFeed`); the journal
+  database keeps them across restarts (:mod:`kiosk.journal.logistics_store`).
 
 No clock and no I/O: days come in as arguments; storage sits behind small interfaces.
 """
 
 from __future__ import annotations
 
+from kiosk.logistics.feed import (
+    Claim,
+    LogisticsFeed,
+    Observation,
+    ResultGuard,
+    observation_from_row,
+)
 from kiosk.logistics.render import (
     HANDOVER_HEADER,
     TRANSIT_HEADER,
@@ -32,6 +41,7 @@ from kiosk.logistics.stats import (
 )
 from kiosk.logistics.transit import (
     PACKAGE_SIZE,
+    BinStore,
     ChildrenRule,
     Dispatch,
     HandoverRow,
@@ -49,13 +59,18 @@ __all__ = [
     "OPS",
     "PACKAGE_SIZE",
     "TRANSIT_HEADER",
+    "BinStore",
     "ChildrenRule",
+    "Claim",
     "CounterStore",
     "Dispatch",
     "HandoverRow",
     "HandoverSheet",
     "InMemoryCounterStore",
+    "LogisticsFeed",
+    "Observation",
     "Package",
+    "ResultGuard",
     "Statistics",
     "TransitBins",
     "TransitItem",
@@ -65,6 +80,7 @@ __all__ = [
     "handover_csv",
     "handover_text",
     "library_code",
+    "observation_from_row",
     "offline_event",
     "refusal_event",
     "transit_csv",

@@ -37,6 +37,7 @@ __all__ = [
     "CSV_HEADER",
     "OPS",
     "CounterStore",
+    "Day",
     "InMemoryCounterStore",
     "Statistics",
     "events_for",
@@ -49,6 +50,11 @@ OPS = ("checkout", "checkin", "renew")
 _PLAIN = frozenset({*OPS, "security_failure"})
 _REASON_CODES = frozenset(reason.value for reason in Reason)
 CSV_HEADER = ("period", "event", "count")
+
+Day = date
+"""A local calendar day. Named here so storage code may use the type without importing
+``datetime`` (the journal package takes all time from an injected clock and imports no time
+module at all; see tests/journal/test_journal_layering.py)."""
 
 
 def refusal_event(reason: Reason | str) -> str:

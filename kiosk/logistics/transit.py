@@ -21,20 +21,25 @@ Decisions:
 - The same copy (owner + barcode) returned twice before the bin is emptied is counted once.
 
 Pure: no clock (the day comes in as an argument), no I/O. The state is plain data
-(:meth:`TransitBins.to_state` / :meth:`TransitBins.from_state`) for whatever stores it later.
+(:meth:`TransitBins.to_state` / :meth:`TransitBins.load_state`). A :class:`BinStore` given as
+``store`` is told every change BEFORE the bins change in memory, so when it fails (a full disk)
+the bins still match what it holds; :class:`kiosk.journal.logistics_store.SqliteBinStore` keeps
+them in the journal database across restarts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from kiosk.errors import LogisticsError
 
 __all__ = [
     "PACKAGE_SIZE",
+    "BinStore",
     "ChildrenRule",
     "Dispatch",
     "HandoverRow",
@@ -43,6 +48,7 @@ __all__ = [
     "TransitBins",
     "TransitItem",
     "TransitList",
+    "dispatch_detail",
     "library_code",
 ]
 
@@ -217,6 +223,24 @@ class Dispatch:
     handover: HandoverSheet
 
 
+PackageCounters = Mapping[tuple[str, str], int]
+"""(ISO day, destination ISIL) → the last package number used (what ``to_state`` calls
+``packages``)."""
+
+
+class BinStore(Protocol):
+    """Where the bins' contents are kept; each call is one durable change."""
+
+    def put(self, item: TransitItem) -> None:
+        """A copy went into the bin (never called for one already in it)."""
+        ...
+
+    def take(self, keys: Sequence[tuple[str, str]], numbers: PackageCounters) -> None:
+        """The copies ``keys`` (owner, barcode) left the bin; ``numbers`` are the package
+        counters from now on (all of them, replacing the stored ones)."""
+        ...
+
+
 @dataclass
 class TransitBins:
     """The return bin's contents for other libraries, kept per destination.
@@ -231,6 +255,7 @@ class TransitBins:
     package_size: int = PACKAGE_SIZE
     children_rule: ChildrenRule = field(default_factory=ChildrenRule)
     code_of: Callable[[str], str] = library_code
+    store: BinStore | None = field(default=None, repr=False)
     _items: dict[tuple[str, str], TransitItem] = field(default_factory=dict, repr=False)
     _numbers: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
@@ -254,12 +279,21 @@ class TransitBins:
                 f"transit item {item.barcode}: owned by the sending library {self.sending}, "
                 "expected another member library"
             )
-        self._items.setdefault(item.key, item)
+        if item.key not in self._items:
+            if self.store is not None:
+                self.store.put(item)
+            self._items[item.key] = item
         return self.count(item.owner)
 
     def remove(self, owner: str, barcode: str) -> bool:
         """Take a copy out again (staff pulled it); False when it was not in the bin."""
-        return self._items.pop((owner, barcode), None) is not None
+        key = (owner, barcode)
+        if key not in self._items:
+            return False
+        if self.store is not None:
+            self.store.take([key], dict(self._numbers))
+        del self._items[key]
+        return True
 
     def count(self, destination: str) -> int:
         return sum(1 for owner, _ in self._items if owner == destination)
@@ -279,10 +313,16 @@ class TransitBins:
         if not isinstance(day, date):
             raise LogisticsError(f"empty day: {day!r}, expected a date")
         chosen = sorted(self.counts()) if destinations is None else sorted(set(destinations))
-        lists = tuple(self._transit_list(dest, day) for dest in chosen if self.count(dest))
-        for dest in chosen:
-            for key in [key for key in self._items if key[0] == dest]:
-                del self._items[key]
+        numbers = dict(self._numbers)
+        lists = tuple(
+            self._transit_list(dest, day, numbers) for dest in chosen if self.count(dest)
+        )
+        taken = [key for key in self._items if key[0] in chosen]
+        if self.store is not None and (taken or numbers != self._numbers):
+            self.store.take(taken, numbers)
+        for key in taken:
+            del self._items[key]
+        self._numbers = numbers
         rows = tuple(
             HandoverRow(
                 destination=tl.destination,
@@ -297,13 +337,15 @@ class TransitBins:
         sheet = HandoverSheet(self.sending, self.sending_name, day, rows)
         return Dispatch(lists, sheet)
 
-    def _transit_list(self, destination: str, day: date) -> TransitList:
+    def _transit_list(
+        self, destination: str, day: date, numbers: dict[tuple[str, str], int]
+    ) -> TransitList:
         code = self.code_of(destination)
         items = self.items(destination)
         packages = []
         for start in range(0, len(items), self.package_size):
             chunk = items[start : start + self.package_size]
-            number = self._next_number(day, destination, code)
+            number = _next_number(numbers, day, destination, code)
             flags = tuple(self.children_rule.is_children(item) for item in chunk)
             packages.append(Package(number, destination, chunk, flags))
         return TransitList(
@@ -316,13 +358,6 @@ class TransitBins:
             packages=tuple(packages),
         )
 
-    def _next_number(self, day: date, destination: str, code: str) -> str:
-        key = (day.isoformat(), destination)
-        n = self._numbers.get(key, 0) + 1
-        self._numbers = {k: v for k, v in self._numbers.items() if k[0] == key[0]}
-        self._numbers[key] = n
-        return f"{day:%Y%m%d}-{code}-{n}"
-
     def note_package(self, destination: str, number: str) -> None:
         """Remember a package number already used (``YYYYMMDD-code-n``), so the next package
         for ``destination`` that day is numbered after it (a rebuild after a restart)."""
@@ -331,7 +366,12 @@ class TransitBins:
         if len(day) != 8 or not day.isdigit() or not n.isdigit():
             raise LogisticsError(f"package number {number!r}: expected YYYYMMDD-code-n")
         key = (f"{day[:4]}-{day[4:6]}-{day[6:]}", destination)
-        self._numbers[key] = max(self._numbers.get(key, 0), int(n))
+        if self._numbers.get(key, 0) >= int(n):
+            return
+        numbers = {**self._numbers, key: int(n)}
+        if self.store is not None:
+            self.store.take([], numbers)
+        self._numbers = numbers
 
     def to_state(self) -> dict[str, object]:
         """The bins' contents and today's package counters as JSON-ready data."""
@@ -353,7 +393,10 @@ class TransitBins:
         }
 
     def load_state(self, state: Mapping[str, object]) -> None:
-        """Replace the contents with ``state`` from :meth:`to_state` (checked field by field)."""
+        """Replace the contents with ``state`` from :meth:`to_state` (checked field by field).
+
+        The ``store`` is not told: this is how the bins are loaded from it.
+        """
         rows = state.get("items", [])
         numbers = state.get("packages", [])
         if not isinstance(rows, list) or not isinstance(numbers, list):
@@ -375,3 +418,28 @@ class TransitBins:
                 )
             counters[(str(row.get("day")), str(row.get("destination")))] = int(row["last"])
         self._items, self._numbers = items, counters
+
+
+def _next_number(
+    numbers: dict[tuple[str, str], int], day: date, destination: str, code: str
+) -> str:
+    """The next package number for ``destination`` on ``day``; counters of other days go."""
+    key = (day.isoformat(), destination)
+    n = numbers.get(key, 0) + 1
+    for old in [k for k in numbers if k[0] != key[0]]:
+        del numbers[old]
+    numbers[key] = n
+    return f"{day:%Y%m%d}-{code}-{n}"
+
+
+def dispatch_detail(dispatch: Dispatch, destination: str | None) -> dict[str, object]:
+    """What an emptying journals (staff action ``empty_bin``): the copies it took out and the
+    package numbers it used, so the bins can be rebuilt from the journal exactly."""
+    return {
+        "destination": destination,
+        "items": dispatch.handover.total,
+        "taken": [f"{item.owner}/{item.barcode}" for tl in dispatch.lists for item in tl.items],
+        "packages": {
+            tl.destination: [package.number for package in tl.packages] for tl in dispatch.lists
+        },
+    }

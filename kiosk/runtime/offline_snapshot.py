@@ -5,9 +5,10 @@ The link keeps the holds and blocked cards central pushed in the journal's SQLit
 :class:`kiosk.circulation.offline.OfflineData`. :func:`offline_snapshot` converts one into the
 other; :class:`SnapshotSource` is the runtime's ``offline_data`` callable built on it.
 
-The policy's holds map one PII to one hold, while the database may keep several for a PII
-(queued patrons, or two libraries' snapshots): the soonest-expiring live hold wins, as that is
-the one waiting on the pickup shelf.
+The database keeps every hold of a copy (central's queue, and the same holds again in other
+libraries' snapshots); the snapshot's ``queues`` give the policy each PII's live holds head
+first, in :meth:`kiosk.journal.OfflineData.hold_queues` order (the hold on the pickup shelf,
+then the queue as central sent it), and ``holds`` the head alone.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def offline_snapshot(data: StoredOfflineData, *, now_ms: int) -> OfflineData:
 
     Call it in the thread that owns ``data``'s database (the journal thread).
     """
-    holds: dict[str, Hold] = {}
-    for row in data.all_holds(now_ms=now_ms):  # soonest expiry first per PII
-        if row.pii not in holds:
+    queues: dict[str, list[Hold]] = {}
+    for (pii, _owner), rows in sorted(data.hold_queues(now_ms=now_ms).items()):
+        queue = queues.setdefault(pii, [])
+        for row in rows:
             expires = None
             if row.expires_ms is not None:
                 expires = datetime.fromtimestamp(row.expires_ms / 1000, tz=UTC)
-            holds[row.pii] = Hold(row.patron, row.pickup, expires)
+            if all(hold.patron != row.patron for hold in queue):
+                queue.append(Hold(row.patron, row.pickup, expires))
+    holds = {pii: queue[0] for pii, queue in queues.items()}
     versions = {
         f"{HOLDS_VERSION_PREFIX}{library}": version
         for library, version in data.holds_versions().items()
@@ -46,7 +50,12 @@ def offline_snapshot(data: StoredOfflineData, *, now_ms: int) -> OfflineData:
     blocked_version = data.blocked_cards_version()
     if blocked_version is not None:
         versions[BLOCKED_VERSION] = blocked_version
-    return OfflineData(holds=holds, blocked_cards=data.blocked_cards(), versions=versions)
+    return OfflineData(
+        holds=holds,
+        blocked_cards=data.blocked_cards(),
+        versions=versions,
+        queues={pii: tuple(queue) for pii, queue in queues.items()},
+    )
 
 
 class SnapshotSource:

@@ -6,6 +6,8 @@
 - :mod:`.protocol` — browser messages → session events, validated.
 - :mod:`.hub` — :class:`ScreenPort` (what the runtime calls) and :class:`ScreenHub` (its fan-out).
 - :mod:`.staff`, :mod:`.staff_routes` — staff sign-in with lockout, status, bins, statistics.
+- :mod:`.staff_tools` — the tool pages (outbox, tag tools, hardware test, logs), their ports and
+  the values they return (adapters: :mod:`kiosk.compose.staff_ports`).
 - :mod:`.app` — the aiohttp application factory and ``serve``.
 """
 
@@ -16,6 +18,23 @@ from kiosk.web.protocol import BadMessage, parse_message
 from kiosk.web.screen import ItemRow, PatronSummary, ScreenModel, render
 from kiosk.web.staff import LoginResult, StaffAuth, StaffSession
 from kiosk.web.staff_routes import StaffAction, StaffDesk, StatusLine, handover_page
+from kiosk.web.staff_tools import (
+    HardwarePort,
+    HardwareView,
+    LogLine,
+    LogPort,
+    OutboxPort,
+    OutboxRow,
+    OutboxView,
+    ProfileField,
+    ProfileForm,
+    SecureOutcome,
+    TagElement,
+    TagToolsPort,
+    TagView,
+    ToolError,
+    ToolNotFound,
+)
 
 __all__ = [
     "DEFAULT_HOST",
@@ -23,18 +42,33 @@ __all__ = [
     "BadMessage",
     "Catalog",
     "EventSink",
+    "HardwarePort",
+    "HardwareView",
     "ItemRow",
     "Localized",
+    "LogLine",
+    "LogPort",
     "LoginResult",
+    "OutboxPort",
+    "OutboxRow",
+    "OutboxView",
     "PatronSummary",
+    "ProfileField",
+    "ProfileForm",
     "ScreenHub",
     "ScreenModel",
     "ScreenPort",
+    "SecureOutcome",
     "StaffAction",
     "StaffAuth",
     "StaffDesk",
     "StaffSession",
     "StatusLine",
+    "TagElement",
+    "TagToolsPort",
+    "TagView",
+    "ToolError",
+    "ToolNotFound",
     "create_app",
     "handover_page",
     "parse_message",

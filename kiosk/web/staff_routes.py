@@ -33,7 +33,7 @@ from aiohttp import web
 
 from kiosk.circulation.session import Event, StaffOverride
 from kiosk.logistics import Dispatch, Statistics, TransitBins
-from kiosk.logistics.ledger import dispatch_detail
+from kiosk.logistics.transit import dispatch_detail
 from kiosk.web.i18n import LANGS, Catalog
 from kiosk.web.staff import StaffAuth, StaffSession
 from kiosk.web.staff_tools import (
@@ -221,7 +221,7 @@ async def _empty(request: web.Request) -> web.Response:
         for tl in dispatch.lists
     ]
     # What was taken out and the package numbers used: the journal row lets a restart
-    # rebuild the bins exactly (kiosk.logistics.ledger).
+    # rebuild the bins exactly (kiosk.journal.logistics_store).
     desk.report(StaffAction(session.staff_id, "empty_bin", dispatch_detail(dispatch, destination)))
     return web.json_response(
         {"lists": lists, "total": dispatch.handover.total, "handover": "/staff/handover"}

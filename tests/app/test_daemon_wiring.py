@@ -271,13 +271,13 @@ def test_transit_returns_fill_the_bin_and_survive_a_restart(tmp_path: Path) -> N
 
     async def returned(world: World) -> None:
         await world.return_loan(member, wang)
-        await world.until(lambda: bool(world.daemon.ledger.bins.counts()), "in the bin")
-        assert world.daemon.ledger.bins.counts() == {member.owner: 1}
-        assert world.daemon.ledger.statistics.day(world.daemon._today())["checkin"] == 1
+        await world.until(lambda: bool(world.daemon.feed.bins.counts()), "in the bin")
+        assert world.daemon.feed.bins.counts() == {member.owner: 1}
+        assert world.daemon.feed.statistics.day(world.daemon._today())["checkin"] == 1
 
     async def restarted(world: World) -> None:
-        assert world.daemon.ledger.bins.counts() == {member.owner: 1}
-        (item,) = world.daemon.ledger.bins.items(member.owner)
+        assert world.daemon.feed.bins.counts() == {member.owner: 1}
+        (item,) = world.daemon.feed.bins.items(member.owner)
         assert (item.barcode, item.title) == (member.pii, member.title)  # central's reply
 
     in_world(tmp_path, returned)

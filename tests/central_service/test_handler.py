@@ -293,7 +293,7 @@ def test_holds_snapshots_are_retained_and_follow_the_version(handler: CentralHan
         return {
             m.topic: decoded(m)
             for m in handler.tick(now)
-            if m.topic.startswith("lib/v1/library/") and m.retain
+            if m.topic.startswith("lib/v1/library/") and m.topic.endswith("/holds") and m.retain
         }
 
     first = snapshots(NOW)

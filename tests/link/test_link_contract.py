@@ -17,7 +17,7 @@ from kiosk.journal import Decision, ItemRef, Result, Step, TxRecord
 from kiosk.link import KioskTopics, Message, decode, encode, mosquitto_acl, parse_topic
 from kiosk.link.payloads import SCHEMAS
 from kiosk.link.schema import first_error
-from kiosk.link.topics import TopicKind, holds_delta_topic, holds_topic
+from kiosk.link.topics import TopicKind, blocked_topic, holds_delta_topic, holds_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text(encoding="utf-8"))
@@ -87,6 +87,7 @@ def test_topics_build_and_parse_round_trip() -> None:
         t.command("restart"): TopicKind.COMMAND, t.command_result: TopicKind.COMMAND_RESULT,
         t.config: TopicKind.CONFIG, t.alert: TopicKind.ALERT, t.telemetry: TopicKind.TELEMETRY,
         holds_topic("CN-1"): TopicKind.HOLDS, holds_delta_topic("CN-1"): TopicKind.HOLDS_DELTA,
+        blocked_topic("CN-1"): TopicKind.BLOCKED,
         "lib/v1/central/status": TopicKind.CENTRAL_STATUS,
     }
     for topic, kind in cases.items():
@@ -149,7 +150,7 @@ def test_examples_in_mqtt_md_are_valid_messages() -> None:
     text = (ROOT / "docs" / "mqtt.md").read_text(encoding="utf-8")
     blocks = re.findall(r"Hex \(\d+ bytes\):\n\n```\n([0-9a-f]+)\n```", text)
     kinds = [Message.TX, Message.TX_REPLY, Message.TX, Message.COMMAND, Message.CONFIG,
-             Message.HOLDS]
+             Message.HOLDS, Message.BLOCKED_CARDS]
     assert len(blocks) == len(kinds)
     for hexed, kind in zip(blocks, kinds, strict=True):
         assert decode(kind, "doc", bytes.fromhex(hexed))["v"] == 1
