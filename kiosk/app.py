@@ -997,6 +997,13 @@ class Daemon:
         printer = self.config.printer
         if not printer.enabled:
             return None
+        # python-escpos parses its capability database at import and pickles it into a fresh
+        # temp dir unless told where to keep it: keep it beside the journal (the systemd unit
+        # sets a CacheDirectory instead), so later starts load the pickle.
+        cache = self.config.journal.path.parent / "cache"
+        with contextlib.suppress(OSError):
+            cache.mkdir(parents=True, exist_ok=True)
+            os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache))
         supervisor: DeviceSupervisor[ReceiptPrinter] = DeviceSupervisor(
             lambda: open_receipt_printer(printer.spec, columns=printer.columns, cjk=printer.cjk),
             name="printer",
