@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,9 @@ from central.store.sqlite import SqliteRepository
 from kiosk.link import Backoff, Endpoint, MqttClient
 from kiosk.link._paho import Connected, Incoming, MqttEvent
 from kiosk.link.payloads import Message, decode, encode
-from kiosk.testbed.broker import CENTRAL, Broker, TestbedUnavailable
+from kiosk.testbed.broker import CENTRAL, Broker, Pki, TestbedUnavailable
 
-__all__ = ["Applied", "EchoCentral", "EchoProcess", "ServiceThread", "open_domain"]
+__all__ = ["Applied", "BrokerAddress", "EchoCentral", "EchoProcess", "ServiceThread", "open_domain"]
 
 Applied = tuple[str, str, int]  # tx_id, kiosk, seq — in the order central applied them
 
@@ -139,7 +140,7 @@ class EchoCentral:
     that measure the link, where the real service's own processing would be the bottleneck.
     """
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker | BrokerAddress) -> None:
         self.applied: list[Applied] = []
         self._seen: set[str] = set()
         files = broker.pki.client(CENTRAL)
@@ -183,9 +184,19 @@ class EchoCentral:
             )
 
 
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where a broker listens and whose certificates it trusts (picklable, for a child)."""
+
+    host: str
+    port: int
+    pki: Pki
+
+
 class EchoProcess:
-    """:class:`EchoCentral` in a child process (forked), so the kiosk's link under measurement
-    does not share its interpreter (and GIL) with central, as in a real deployment.
+    """:class:`EchoCentral` in a child process (spawned: no inherited threads or locks), so the
+    kiosk's link under measurement does not share its interpreter (and GIL) with central, as in
+    a real deployment.
 
     :attr:`applied` is filled when the child stops (it sends its list back over a pipe).
     """
@@ -196,15 +207,21 @@ class EchoProcess:
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
 
-    def start(self, timeout_s: float = 10.0) -> None:
-        context = multiprocessing.get_context("fork")
+    def start(self, timeout_s: float = 30.0) -> None:
+        context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._conn = parent
+        address = BrokerAddress(self._broker.host, self._broker.port, self._broker.pki)
         self._proc = context.Process(
-            target=_echo_child, args=(self._broker, child), name="echo-central", daemon=True
+            target=_echo_child, args=(address, child), name="echo-central", daemon=True
         )
         self._proc.start()
-        if not parent.poll(timeout_s) or parent.recv() != "ready":
+        child.close()  # ours is the other end; EOF reaches us if the child dies
+        try:
+            ready = parent.poll(timeout_s) and parent.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             self.stop()
             raise TestbedUnavailable(f"central did not connect to the broker in {timeout_s} s")
 
@@ -221,14 +238,14 @@ class EchoProcess:
             self._proc = None
 
 
-def _echo_child(broker: Broker, conn: Connection) -> None:
-    central = EchoCentral(broker)
+def _echo_child(address: BrokerAddress, conn: Connection) -> None:
+    central = EchoCentral(address)
     try:
         central.start()
         conn.send("ready")
-        conn.recv()  # "stop"
+        with contextlib.suppress(EOFError):
+            conn.recv()  # "stop" (EOF: the parent is gone)
         central.stop()
         conn.send(central.applied)
     finally:
         conn.close()
-        os._exit(0)  # no atexit handlers of the parent's copy (mosquitto, temp dirs)
