@@ -1099,8 +1099,7 @@ class Daemon:
             return
 
         def look(journal: Journal) -> tuple[int, int | None]:
-            last = journal.db.query("SELECT max(answered_ms) FROM tx")[0][0]
-            return journal.outbox_depth(), None if last is None else int(last)
+            return journal.outbox_depth(), journal.last_answered_ms()
 
         async def probe() -> None:
             with contextlib.suppress(Exception):

@@ -21,7 +21,6 @@ from kiosk.circulation._actions import (
     Action,
     Beep,
     BeepPattern,
-    EndSession,
     ItemResult,
     PrintReceipt,
     Show,
@@ -184,9 +183,6 @@ class Panel:
             self.latch_pulses += 1
             self._signal("latch", lambda s: s.pulse_latch())
 
-    def _on_end(self, action: EndSession) -> None:
-        """Nothing to do: results stay until the receipt choice or the welcome screen."""
-
     def _on_print(self, action: PrintReceipt) -> None:
         order = self.order()
         port = self._receipts()
@@ -253,6 +249,5 @@ _HANDLERS: dict[type[Action], Callable[[Panel, Any], None]] = {
     Show: Panel._on_show,
     Beep: Panel._on_beep,
     ItemResult: Panel._on_result,
-    EndSession: Panel._on_end,
     PrintReceipt: Panel._on_print,
 }

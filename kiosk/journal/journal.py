@@ -315,8 +315,12 @@ class Journal:
         """``(ts_ms of the oldest queued row, latest answered_ms)``: how long the outbox has
         waited, and when central last answered (the last sync)."""
         oldest = self._db.query(f"SELECT ts_ms FROM tx WHERE {_OUTBOX} ORDER BY seq LIMIT 1")
+        return (int(oldest[0][0]) if oldest else None, self.last_answered_ms())
+
+    def last_answered_ms(self) -> int | None:
+        """When central last answered any row (the last sync), or None if it never did."""
         last = self._db.query("SELECT max(answered_ms) FROM tx")[0][0]
-        return (int(oldest[0][0]) if oldest else None, None if last is None else int(last))
+        return None if last is None else int(last)
 
     def get(self, tx_id: str) -> TxRecord | None:
         rows = self._db.query(f"{_SELECT} WHERE seq = ?", (self._seq_of(tx_id),))
